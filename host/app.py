@@ -1,0 +1,127 @@
+"""The app factory: `create_app(config)` builds one self-contained Shopwright server.
+
+Everything an app owns (database, plugin registry, lifecycle, dispatcher, job queue) hangs off
+`app.extensions["shopwright"]`, so each test builds its own app and nothing global needs cleaning.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from host.config import load_config
+from host.context import ShopContext, shop_info
+from host.db import Database
+from host.dispatcher import Dispatcher
+from host.jobs import JobQueue
+from host.lifecycle import EnabledPlugin, Lifecycle
+from host.plugins import PluginRegistry, default_manifest
+
+log = logging.getLogger("shopwright")
+
+
+class AppState:
+    """The host's services for one app; plugins never see this, only their ShopContext."""
+
+    def __init__(self, config: dict[str, Any]):
+        self.config = config
+        self.db = Database(config["DATABASE_URL"])
+        self.db.upgrade()
+        self.registry = PluginRegistry()
+        manifest = Path(config["MANIFEST_PATH"]) if config["MANIFEST_PATH"] else default_manifest()
+        self.registry.discover(manifest, config["LOAD_ENTRY_POINTS"], list(config["EXTRA_PLUGINS"]))
+        self.lifecycle = Lifecycle(self.db, self.registry, int(config["QUARANTINE_AFTER"]))
+        self.dispatcher = Dispatcher(self, config)
+        self.jobs = JobQueue(self.db, config, self.job_context)
+        self.jobs.on_plugin_failure = self.lifecycle.record_failure
+        self._register_job_types()
+
+    # -- contexts ------------------------------------------------------------------------
+    def context_for(self, shop_id: int, plugin: EnabledPlugin) -> ShopContext:
+        return ShopContext(self, shop_info(self.db, shop_id), plugin.name, plugin.granted, plugin.settings)
+
+    def context_for_name(self, shop_id: int, name: str) -> ShopContext:
+        """A context with the plugin's stored grant and settings, whatever its state."""
+        described = self.lifecycle.describe_one(shop_id, name)
+        settings = self.lifecycle.stored_settings(shop_id, name)
+        return ShopContext(self, shop_info(self.db, shop_id), name, described["granted"], settings)
+
+    def job_context(self, shop_id: int, plugin: str | None) -> ShopContext | None:
+        if plugin is None:
+            return None
+        enabled = self.lifecycle.enabled(shop_id).get(plugin)
+        if enabled is None:
+            raise RuntimeError(f"plugin {plugin} is not enabled for this shop")
+        return self.context_for(shop_id, enabled)
+
+    # -- plugin lifecycle with its hooks -------------------------------------------------
+    def enable_plugin(self, shop_id: int, name: str, grant: list[str] | None = None) -> dict[str, Any]:
+        self.lifecycle.enable(shop_id, name, grant)
+        self.dispatcher.call("on_enable", shop_id, only=name)
+        return self.lifecycle.describe_one(shop_id, name)
+
+    def disable_plugin(self, shop_id: int, name: str) -> dict[str, Any]:
+        described = self.lifecycle.disable(shop_id, name)
+        self.dispatcher.call_disable(shop_id, name)
+        return described
+
+    def _register_job_types(self) -> None:
+        from host.importers.jobs import register_import_job
+
+        register_import_job(self.jobs)
+        for impl in self.registry.hook_impls("register_job_types"):
+            name = impl.plugin_name
+
+            def register(job_name, handler, title=None, _plugin=name):
+                self.jobs.register(job_name, handler, title, plugin=_plugin)
+
+            try:
+                impl.function(register=register)
+            except Exception as exc:  # one plugin's broken registration must not stop the host
+                log.exception("plugin %s failed in register_job_types", name)
+                self.registry.plugins[name].load_error = f"register_job_types raised {type(exc).__name__}: {exc}"
+
+    def close(self) -> None:
+        self.jobs.stop()
+        self.dispatcher.shutdown()
+        self.db.dispose()
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask("host", instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
+    app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    _configure_logging(settings)
+    state = AppState(settings)
+    app.extensions["shopwright"] = state
+    _register_blueprints(app)
+    if int(settings["JOB_WORKERS"]) > 0:
+        state.jobs.start(int(settings["JOB_WORKERS"]))
+        atexit.register(state.jobs.stop)
+    return app
+
+
+def state_of(app: Flask) -> AppState:
+    return app.extensions["shopwright"]
+
+
+def _register_blueprints(app: Flask) -> None:
+    from host.api import create_api
+    from host.introspection import introspection
+
+    app.register_blueprint(introspection)
+    create_api(app)
+
+
+def _configure_logging(settings: dict[str, Any]) -> None:
+    if settings["TRACE_HOOKS"]:
+        trace = logging.getLogger("shopwright.trace")
+        trace.setLevel(logging.INFO)
+        if not trace.handlers:
+            trace.addHandler(logging.StreamHandler())

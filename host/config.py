@@ -1,0 +1,100 @@
+"""Configuration: defaults, then the instance file, then SHOPWRIGHT_* environment variables,
+then the mapping passed to create_app — each layer overrides the one before."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "SECRET_KEY": None,  # None: generated once and kept in the instance folder
+    "JOB_WORKERS": 2,  # worker threads per process; 0 runs no workers (tests, CLI)
+    "JOB_HEARTBEAT_S": 2.0,
+    "JOB_STALE_AFTER_S": 30.0,  # a running job whose heartbeat is older is taken as crashed
+    "JOB_MAX_ATTEMPTS": 3,
+    "STOREFRONT_HOOK_BUDGET_MS": 250,
+    "BACKGROUND_HOOK_BUDGET_MS": 30000,
+    "QUARANTINE_AFTER": 5,  # consecutive failures before a plugin is quarantined for a shop
+    "MAX_UPLOAD_MB": 20,
+    "API_RATE_LIMIT": "600 per minute",
+    "TRACE_HOOKS": False,
+    "LOAD_ENTRY_POINTS": True,
+    "EXTRA_PLUGINS": [],  # plugin objects or modules registered directly (tests, embedding)
+    "MANIFEST_PATH": None,
+}
+
+INSTANCE_FILE = "shopwright.toml"
+ENV_PREFIX = "SHOPWRIGHT_"
+
+
+class ConfigError(ValueError):
+    """A configuration value could not be understood."""
+
+
+def instance_path(explicit: str | os.PathLike | None = None) -> Path:
+    raw = explicit or os.environ.get(ENV_PREFIX + "INSTANCE") or Path.cwd() / "instance"
+    path = Path(raw).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    overrides = dict(overrides or {})
+    folder = instance_path(overrides.pop("INSTANCE_PATH", None))
+    config = dict(DEFAULTS)
+    config.update(_read_instance_file(folder))
+    config.update(_read_environment())
+    config.update(overrides)
+    config["INSTANCE_PATH"] = str(folder)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{folder / 'shopwright.db'}"
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _instance_secret(folder)
+    return config
+
+
+def _read_instance_file(folder: Path) -> dict[str, Any]:
+    path = folder / INSTANCE_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    return {key.upper(): value for key, value in data.items()}
+
+
+def _read_environment() -> dict[str, Any]:
+    found = {}
+    for key, default in DEFAULTS.items():
+        raw = os.environ.get(ENV_PREFIX + key)
+        if raw is not None:
+            found[key] = _coerce(key, raw, default)
+    return found
+
+
+def _coerce(key: str, raw: str, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{key}={raw!r} is not a number") from exc
+    if isinstance(default, list):
+        return [part for part in raw.split(",") if part]
+    return raw
+
+
+def _instance_secret(folder: Path) -> str:
+    path = folder / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

@@ -1,0 +1,178 @@
+"""The one dispatcher that routes every host→plugin call.
+
+pluggy calls every implementation in turn and stops at the first exception; it knows nothing of
+shops. Here each enabled plugin's implementation is called on its own, in a worker thread, under
+a time budget: exceptions are caught and logged with the plugin's name, results of the wrong type
+are dropped, and every failure is counted towards quarantine. A plugin still stuck in earlier
+calls is not called again, so a hanging plugin cannot exhaust the threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from markupsafe import Markup
+
+from host.hookspecs import STOREFRONT_HOOKS
+
+log = logging.getLogger("shopwright.dispatcher")
+trace_log = logging.getLogger("shopwright.trace")
+
+#: Scopes a plugin must hold before a hook that hands it such data is called.
+HOOK_SCOPES = {
+    "on_order_created": "read:orders",
+    "on_review_created": "read:reviews",
+    "on_events": "read:events",
+    "on_products_changed": "read:catalog",
+}
+MAX_STUCK_CALLS = 2
+
+
+def _none(value: Any) -> bool:
+    return value is None
+
+
+def _markup(value: Any) -> bool:
+    return value is None or isinstance(value, (str, Markup))
+
+
+#: What each hook may return; anything else is garbage and counts as a failure.
+RESULT_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "on_enable": _none,
+    "on_disable": _none,
+    "on_products_changed": _none,
+    "on_order_created": _none,
+    "on_review_created": _none,
+    "on_events": _none,
+    "render_slot": _markup,
+}
+
+
+@dataclass(frozen=True)
+class HookResult:
+    plugin: str
+    value: Any
+
+
+class PluginFailure(Exception):
+    pass
+
+
+class Dispatcher:
+    def __init__(self, app_state, config: dict[str, Any]):
+        self.state = app_state  # host.app.AppState: registry, lifecycle, context factory
+        self.storefront_budget = config["STOREFRONT_HOOK_BUDGET_MS"] / 1000
+        self.background_budget = config["BACKGROUND_HOOK_BUDGET_MS"] / 1000
+        self.trace = bool(config["TRACE_HOOKS"])
+        self.pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="plugin")
+        self._stuck: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def call(self, hook: str, shop_id: int, only: str | None = None, **kwargs: Any) -> list[HookResult]:
+        """Call `hook` on the plugins enabled for the shop (or just `only`), isolated."""
+        calls = self._plan(hook, shop_id, only)
+        if not calls:
+            return []
+        budget = self.storefront_budget if hook in STOREFRONT_HOOKS else self.background_budget
+        started = {plugin.name: (self._submit(hook, impl, ctx, kwargs), plugin) for plugin, impl, ctx in calls}
+        return self._collect(hook, shop_id, started, budget)
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- planning ------------------------------------------------------------------------
+    def _plan(self, hook: str, shop_id: int, only: str | None):
+        enabled = self.state.lifecycle.enabled(shop_id)
+        if only is not None:
+            enabled = {only: enabled[only]} if only in enabled else {}
+        scope = HOOK_SCOPES.get(hook)
+        plan = []
+        for impl in self.state.registry.hook_impls(hook):
+            plugin = enabled.get(impl.plugin_name)
+            if plugin is None or (scope and scope not in plugin.granted):
+                continue
+            plan.append((plugin, impl, self.state.context_for(shop_id, plugin)))
+        return plan
+
+    # -- running -------------------------------------------------------------------------
+    def _submit(self, hook: str, impl, ctx, kwargs: dict[str, Any]) -> Future | str:
+        name = impl.plugin_name
+        with self._lock:
+            if self._stuck.get(name, 0) >= MAX_STUCK_CALLS:
+                return f"still busy with {self._stuck[name]} earlier calls that ran past their budget"
+        args = {**kwargs, "ctx": ctx}
+        call_args = {arg: args[arg] for arg in impl.argnames if arg in args}
+        return self.pool.submit(self._run, hook, name, impl.function, call_args)
+
+    def _run(self, hook: str, name: str, function: Callable, args: dict[str, Any]) -> Any:
+        began = time.perf_counter()
+        try:
+            return function(**args)
+        finally:
+            if self.trace:
+                trace_log.info("hook %s plugin %s took %.2f ms", hook, name, (time.perf_counter() - began) * 1000)
+
+    def _collect(self, hook: str, shop_id: int, started: dict, budget: float) -> list[HookResult]:
+        deadline = time.monotonic() + budget
+        pending = {f for f, _plugin in started.values() if isinstance(f, Future)}
+        while pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            _done, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
+        results = []
+        for name, (future, plugin) in started.items():
+            value = self._outcome(hook, name, future, budget)
+            if isinstance(value, PluginFailure):
+                self._fail(shop_id, hook, name, str(value))
+                continue
+            if plugin.consecutive_failures:  # only touch the database when a streak ends
+                self.state.lifecycle.record_success(shop_id, name)
+            results.append(HookResult(name, value))
+        return results
+
+    def _outcome(self, hook: str, name: str, future: Future | str, budget: float) -> Any:
+        if isinstance(future, str):
+            return PluginFailure(future)
+        if not future.done():
+            self._mark_stuck(name, future)
+            return PluginFailure(f"{hook} took longer than its {budget * 1000:.0f} ms budget")
+        error = future.exception()
+        if error is not None:
+            log.error("plugin %s failed in %s: %r", name, hook, error, exc_info=error)
+            return PluginFailure(f"{hook} raised {type(error).__name__}: {error}")
+        value = future.result()
+        check = RESULT_CHECKS.get(hook)
+        if check is not None and not check(value):
+            return PluginFailure(f"{hook} returned {type(value).__name__}, which this hook does not accept")
+        return value
+
+    def _mark_stuck(self, name: str, future: Future) -> None:
+        with self._lock:
+            self._stuck[name] = self._stuck.get(name, 0) + 1
+
+        def release(_f: Future) -> None:
+            with self._lock:
+                self._stuck[name] -= 1
+
+        future.add_done_callback(release)
+
+    def _fail(self, shop_id: int, hook: str, name: str, error: str) -> None:
+        log.warning("plugin %s failed in %s for shop %s: %s", name, hook, shop_id, error)
+        if self.state.lifecycle.record_failure(shop_id, name, error):
+            self.call_disable(shop_id, name)
+
+    def call_disable(self, shop_id: int, name: str) -> None:
+        """Tell a plugin it was disabled or quarantined, without waiting for it: its failure here
+        is logged and counts for nothing, and a storefront request never waits on it."""
+        for impl in self.state.registry.hook_impls("on_disable"):
+            if impl.plugin_name != name:
+                continue
+            ctx = self.state.context_for_name(shop_id, name)
+            future = self.pool.submit(self._run, "on_disable", name, impl.function, {"ctx": ctx})
+            future.add_done_callback(lambda f: f.exception() and log.error("plugin %s failed in on_disable: %r", name, f.exception()))

@@ -1,0 +1,129 @@
+"""Every hook a Shopwright plugin can implement. These docstrings are the plugin reference.
+
+Conventions that hold for every hook:
+
+- Hooks take keyword arguments only. Implement just the arguments you need: the host passes
+  each implementation only the arguments it names, so adding an argument later never breaks a
+  plugin.
+- `ctx` is a `host.context.ShopContext`: the shop the call is for, the plugin's validated
+  settings (`ctx.settings`), and accessors for shop data that honour the permissions the owner
+  granted (`ctx.products()`, `ctx.reviews()`, `ctx.orders()`, `ctx.customers()`, ...).
+- The host calls a plugin only for shops that enabled it. Each call is isolated: an exception is
+  caught and logged with the plugin's name and counted; a result of the wrong type is dropped and
+  counted as a failure; a call past its time budget is abandoned (storefront hooks have a short
+  budget, `STOREFRONT_HOOK_BUDGET_MS`, background hooks a long one). After `QUARANTINE_AFTER`
+  consecutive failures the plugin is quarantined for that shop until the owner re-enables it.
+- `register_*` hooks run once when the app starts, for every installed plugin, whatever its state
+  per shop; what they register is only ever run for shops that enabled the plugin.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "shopwright"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+#: Hooks whose result reaches a shopper's page: they run under the storefront time budget.
+STOREFRONT_HOOKS = frozenset({"render_slot"})
+
+
+@hookspec
+def register_job_types(register):
+    """Register background job types this plugin runs.
+
+    Call ``register(name, handler, title=None)`` once per job type. ``name`` is namespaced by the
+    host as ``"<plugin>.<name>"``. ``handler(job)`` receives a `host.jobs.JobRun` with
+    ``job.params`` (the JSON parameters given when the job was queued), ``job.ctx`` (the shop
+    context), ``job.progress(done, total, message="")`` to report progress, and
+    ``job.check_cancelled()`` which raises when a person cancelled the job. Return a JSON-able
+    dict: it is stored as the job's result. Raising marks the attempt failed; the job is retried
+    up to its ``max_attempts``.
+
+    Example::
+
+        @hookimpl
+        def register_job_types(register):
+            def recount(job):
+                products = job.ctx.products()
+                for i, product in enumerate(products, 1):
+                    job.check_cancelled()
+                    job.progress(i, len(products))
+                return {"products": len(products)}
+            register("recount", recount, title="Recount products")
+    """
+
+
+@hookspec
+def on_enable(ctx):
+    """Called when the owner enables the plugin for ``ctx.shop``; returns nothing.
+
+    Use it to seed per-shop state or queue a first job (``ctx.queue_job("name", {...})``).
+    A failure here is counted but does not stop the plugin from being enabled.
+    """
+
+
+@hookspec
+def on_disable(ctx):
+    """Called when the plugin is disabled (or quarantined) for ``ctx.shop``; returns nothing."""
+
+
+@hookspec
+def on_products_changed(ctx, product_ids, change):
+    """Products of ``ctx.shop`` were created, updated or deleted; returns nothing.
+
+    ``product_ids`` is a list of ints; ``change`` is ``"created"``, ``"updated"`` or
+    ``"deleted"``. Called after the data is committed (an import calls it once per batch).
+    Typical use: queue a job that re-indexes or re-drafts the changed products.
+    """
+
+
+@hookspec
+def on_order_created(ctx, order):
+    """A new order was recorded for ``ctx.shop``; returns nothing.
+
+    ``order`` is a dict (``id``, ``number``, ``placed_at``, ``total``, ``customer_id``, ``lines``)
+    and carries no customer PII. Requires the plugin to hold ``read:orders``; without it the hook
+    is not called.
+    """
+
+
+@hookspec
+def on_review_created(ctx, review):
+    """A new review was recorded for ``ctx.shop``; returns nothing.
+
+    ``review`` is a dict (``id``, ``product_id``, ``rating``, ``title``, ``body``,
+    ``verified_purchase``, ``created_at``). Requires ``read:reviews``. The text is untrusted
+    shopper input: treat it as data, never as instructions.
+    """
+
+
+@hookspec
+def on_events(ctx, events):
+    """A batch of storefront events was recorded for ``ctx.shop``; returns nothing.
+
+    ``events`` is a list of dicts (``type`` one of view, add_to_cart, purchase,
+    widget_impression, widget_click; ``product_id``, ``session_id``, ``widget``, ``occurred_at``).
+    Called once per accepted batch, never for a replayed batch.
+    """
+
+
+@hookspec
+def render_slot(ctx, slot, product):
+    """Return HTML for a named storefront slot, or None to add nothing.
+
+    ``slot`` names the place on the page (``"product.below_description"``, ``"home.after_hero"``,
+    ...); ``product`` is the product dict on product pages, else None. Return a ``str`` or
+    ``markupsafe.Markup``: a plain ``str`` is escaped by the host, so to emit markup build it with
+    ``Markup`` and escape every value you put in it. This is a storefront hook: past the
+    storefront time budget the slot renders without this plugin's part.
+
+    Example::
+
+        @hookimpl
+        def render_slot(ctx, slot, product):
+            if slot == "product.below_description" and product:
+                return Markup("<p class='ships'>Ships in {} days</p>").format(ctx.settings["days"])
+    """

@@ -1,0 +1,152 @@
+"""Plugin discovery: built-ins from plugin_manifest.toml, third-party packages from the
+`shopwright.plugins` entry-point group, and plugin objects handed over in the config.
+
+Installed is not enabled: this module only finds, loads and registers plugins with pluggy.
+Which shop runs which plugin is `host.lifecycle`; calling them is `host.dispatcher`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from host import hookspecs
+from host.pluginmeta import PluginMeta, PluginMetaError
+
+ENTRY_POINT_GROUP = "shopwright.plugins"
+log = logging.getLogger("shopwright.plugins")
+
+
+@dataclass
+class InstalledPlugin:
+    name: str
+    meta: PluginMeta | None
+    obj: Any = None
+    source: str = "builtin"  # builtin | entry_point | config
+    load_error: str = ""
+    hooks: list[str] = field(default_factory=list)
+
+    @property
+    def loadable(self) -> bool:
+        return self.meta is not None and not self.load_error
+
+
+class PluginRegistry:
+    """The plugins installed on this server, registered with one pluggy manager."""
+
+    def __init__(self) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, InstalledPlugin] = {}
+
+    def discover(self, manifest: Path | None, load_entry_points: bool, extra: list[Any]) -> None:
+        if manifest is not None and manifest.exists():
+            for entry in read_manifest(manifest):
+                self._add(_load_builtin(entry))
+        if load_entry_points:
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                self._add(_load_entry_point(ep))
+        for obj in extra:
+            self._add(_from_object(obj, "config"))
+
+    def get(self, name: str) -> InstalledPlugin | None:
+        return self.plugins.get(name)
+
+    def hook_impls(self, hook_name: str) -> list[pluggy.HookImpl]:
+        return getattr(self.pm.hook, hook_name).get_hookimpls()
+
+    def _add(self, plugin: InstalledPlugin) -> None:
+        if plugin.name in self.plugins:
+            log.error("plugin %s is installed twice; keeping the first (%s)", plugin.name, self.plugins[plugin.name].source)
+            return
+        self.plugins[plugin.name] = plugin
+        if plugin.loadable:
+            self._register(plugin)
+
+    def _register(self, plugin: InstalledPlugin) -> None:
+        try:
+            self.pm.register(plugin.obj, name=plugin.name)
+            self.pm.check_pending()
+        except (pluggy.PluginValidationError, ValueError) as exc:
+            if self.pm.is_registered(plugin.obj):
+                self.pm.unregister(plugin.obj)
+            plugin.load_error = f"invalid hook implementation: {exc}"
+            log.error("plugin %s not registered: %s", plugin.name, exc)
+            return
+        plugin.hooks = sorted(impl_names(self.pm, plugin.obj))
+
+
+def impl_names(pm: pluggy.PluginManager, obj: Any) -> set[str]:
+    callers = pm.get_hookcallers(obj) or []
+    return {caller.name for caller in callers}
+
+
+def read_manifest(path: Path) -> list[dict[str, Any]]:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return list(data.get("plugin", []))
+
+
+def default_manifest() -> Path | None:
+    """The manifest beside the source tree, or the installed copy under sys.prefix."""
+    for candidate in (
+        Path(__file__).resolve().parent.parent / "plugin_manifest.toml",
+        Path(sys.prefix) / "share" / "shopwright" / "plugin_manifest.toml",
+    ):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _load_builtin(entry: dict[str, Any]) -> InstalledPlugin:
+    name = entry.get("name", "?")
+    try:
+        module = importlib.import_module(entry["module"])
+        meta = PluginMeta(
+            name=name,
+            version=entry["version"],
+            description=entry.get("description", ""),
+            requires_host=entry.get("requires_host", ""),
+            permissions=tuple(entry.get("permissions", ())),
+            settings=_resolve(entry["settings"]) if entry.get("settings") else PluginMeta.settings,
+            author=entry.get("author", "Shopwright"),
+        )
+    except Exception as exc:  # a broken built-in must not stop the server
+        log.exception("built-in plugin %s failed to load", name)
+        return InstalledPlugin(name=name, meta=None, load_error=f"failed to load: {exc}")
+    return InstalledPlugin(name=name, meta=meta, obj=module, source="builtin")
+
+
+def _load_entry_point(ep) -> InstalledPlugin:
+    try:
+        obj = ep.load()
+    except Exception as exc:  # a broken third-party package must not stop the server
+        log.exception("plugin package %s failed to import", ep.name)
+        return InstalledPlugin(name=ep.name, meta=None, source="entry_point", load_error=f"failed to import: {exc}")
+    return _from_object(obj, "entry_point", fallback_name=ep.name)
+
+
+def _from_object(obj: Any, source: str, fallback_name: str = "") -> InstalledPlugin:
+    meta = getattr(obj, "plugin_meta", None)
+    name = getattr(meta, "name", None) or fallback_name or getattr(obj, "__name__", repr(obj))
+    if not isinstance(meta, PluginMeta):
+        error = "has no `plugin_meta = PluginMeta(...)`"
+        return InstalledPlugin(name=name, meta=None, obj=obj, source=source, load_error=error)
+    return InstalledPlugin(name=name, meta=meta, obj=obj, source=source)
+
+
+def _resolve(path: str) -> Any:
+    module_name, _, attr = path.partition(":")
+    module: ModuleType = importlib.import_module(module_name)
+    try:
+        return getattr(module, attr)
+    except AttributeError as exc:
+        raise PluginMetaError(f"{path}: no attribute {attr!r}") from exc
