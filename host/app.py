@@ -72,7 +72,7 @@ class AppState:
     def _register_job_types(self) -> None:
         from host.importers.jobs import register_import_job
 
-        register_import_job(self.jobs)
+        register_import_job(self.jobs, self)
         for impl in self.registry.hook_impls("register_job_types"):
             name = impl.plugin_name
 

@@ -56,7 +56,7 @@ class PluginRegistry:
             for ep in entry_points(group=ENTRY_POINT_GROUP):
                 self._add(_load_entry_point(ep))
         for obj in extra:
-            self._add(_from_object(obj, "config"))
+            self._add(_load_extra(obj))
 
     def get(self, name: str) -> InstalledPlugin | None:
         return self.plugins.get(name)
@@ -132,6 +132,17 @@ def _load_entry_point(ep) -> InstalledPlugin:
         log.exception("plugin package %s failed to import", ep.name)
         return InstalledPlugin(name=ep.name, meta=None, source="entry_point", load_error=f"failed to import: {exc}")
     return _from_object(obj, "entry_point", fallback_name=ep.name)
+
+
+def _load_extra(obj: Any) -> InstalledPlugin:
+    """A plugin object, or a module path (from SHOPWRIGHT_EXTRA_PLUGINS, for local development)."""
+    if not isinstance(obj, str):
+        return _from_object(obj, "config")
+    try:
+        return _from_object(importlib.import_module(obj), "config")
+    except Exception as exc:
+        log.exception("plugin module %s failed to import", obj)
+        return InstalledPlugin(name=obj, meta=None, source="config", load_error=f"failed to import: {exc}")
 
 
 def _from_object(obj: Any, source: str, fallback_name: str = "") -> InstalledPlugin:

@@ -1,15 +1,17 @@
 """Small helpers shared by the Triton kernel modules.
 
-Kernels are wrapped with :func:`lazy_jit` instead of ``@triton.jit`` so the choice between
-compiled and interpreted execution (``TRITON_INTERPRET=1``) is made at the first launch, not
-at import time. A test module can then set the variable even if another module imported
-``kernels`` first.
+Kernels are wrapped with :func:`lazy_jit` instead of ``@triton.jit`` so our own kernels pick
+compiled or interpreted execution (``TRITON_INTERPRET=1``) at the first launch. Triton's
+own library functions (``tl.max``, ``tl.topk``...) are fixed when ``triton`` is first
+imported, though, so the variable must be set before anything imports triton (transformers'
+model modules do); :func:`require_launchable` says so clearly instead of failing deep inside.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -29,7 +31,20 @@ def can_launch(t: torch.Tensor) -> bool:
     return t.is_cuda or (t.device.type == "cpu" and interpreting())
 
 
+def _interpreter_loaded() -> bool:
+    """Whether triton was imported with the interpreter on (see the module doc)."""
+    import triton.language as tl
+    from triton.runtime.interpreter import InterpretedFunction
+
+    return isinstance(tl.topk, InterpretedFunction)
+
+
 def require_launchable(t: torch.Tensor) -> None:
+    if can_launch(t) and not t.is_cuda and not _interpreter_loaded():
+        raise RuntimeError(
+            "TRITON_INTERPRET=1 was set after triton was imported; set it before the first "
+            "import of triton (e.g. at the top of conftest.py)."
+        )
     if not can_launch(t):
         raise RuntimeError(
             f"Shopwright Triton kernels need a CUDA tensor (got {t.device}); "

@@ -137,7 +137,11 @@ def _contig_last(t: torch.Tensor) -> torch.Tensor:
 
 
 def _blocks(seq: int, head_dim: int) -> tuple[int, int, int, int]:
-    """BLOCK_M, BLOCK_N, num_warps, num_stages, picked by shape (no autotune, see module doc)."""
+    """BLOCK_M, BLOCK_N, num_warps, num_stages for Hopper-class GPUs, picked by shape.
+
+    No autotune: it needs a driver (so not under the interpreter) and would re-tune for
+    every new padded length an encoder batch brings.
+    """
     if interpreting():
         return 16, 16, 1, 1
     block_m = 128 if seq >= 512 and head_dim <= 64 else 64

@@ -175,7 +175,7 @@ def decode_attention_triton(
     out = torch.empty_like(q) if out is None else out
     combine_kernel[(batch * n_q_heads,)](
         partial, lse, out, out.stride(0), out.stride(1), n_q_heads, n_splits,
-        BLOCK_S=next_pow2(n_splits), HEAD_DIM=head_dim, num_warps=1 if head_dim <= 64 else 2,
+        BLOCK_S=max(2, next_pow2(n_splits)), HEAD_DIM=head_dim, num_warps=1 if head_dim <= 64 else 2,
     )
     return out
 

@@ -1,5 +1,130 @@
-"""PLACEHOLDER — being written by the API engineer."""
+"""API key authentication: `Authorization: Bearer sw_...` or `X-Api-Key: sw_...`.
+
+Verified keys are cached in-process for a few seconds, keyed by the SHA-256 of the presented
+key, so the hot read paths cost no key lookup; a revoked key stops working within CACHE_TTL_S.
+`last_used_at` is written at most once a minute per key, so reads stay free of writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, g, request
+
+from host.api.errors import ApiError
+from host.apikeys import KeyInfo, touch, verify_key
+
+CACHE_TTL_S = 10.0
+TOUCH_EVERY_S = 60.0
+MAX_CACHED = 10_000
+EXTENSION = "shopwright.api.keys"
 
 
-def key_from_request():
-    return None
+class KeyCache:
+    """Verified keys by digest, and when each key's last_used_at was last written."""
+
+    def __init__(self, ttl: float = CACHE_TTL_S):
+        self.ttl = ttl
+        self._keys: dict[str, tuple[float, KeyInfo]] = {}
+        self._touched: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> KeyInfo | None:
+        entry = self._keys.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, digest: str, info: KeyInfo) -> None:
+        with self._lock:
+            if len(self._keys) >= MAX_CACHED:
+                self._keys.clear()  # crude but bounded: a flood of keys cannot grow memory
+            self._keys[digest] = (time.monotonic() + self.ttl, info)
+
+    def due_for_touch(self, key_id: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._touched.get(key_id, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
+                return False
+            self._touched[key_id] = now
+            return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+def key_cache() -> KeyCache:
+    return current_app.extensions.setdefault(EXTENSION, KeyCache())
+
+
+def presented_key() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.headers.get("X-Api-Key", "").strip()
+
+
+def key_from_request() -> KeyInfo | None:
+    """The verified key of the current request, or None; computed once per request."""
+    if "api_key" not in g:
+        g.api_key = _verify(presented_key())
+    return g.api_key
+
+
+def _verify(presented: str) -> KeyInfo | None:
+    if not presented.startswith("sw_") or len(presented) > 256:
+        return None
+    state = current_app.extensions["shopwright"]
+    cache = key_cache()
+    digest = hashlib.sha256(presented.encode()).hexdigest()
+    info = cache.get(digest)
+    if info is None:
+        with state.db.session() as session:
+            info = verify_key(session, presented)
+        if info is None:
+            return None
+        cache.put(digest, info)
+    if cache.due_for_touch(info.id):
+        with state.db.session() as session:
+            touch(session, info.id)
+    return info
+
+
+def current_key() -> KeyInfo:
+    """The key of a request that passed `requires`; views use it for the shop id."""
+    key = key_from_request()
+    if key is None:
+        raise unauthorized()
+    return key
+
+
+def unauthorized() -> ApiError:
+    return ApiError(401, "a valid API key is required: send `Authorization: Bearer sw_...`",
+                    headers={"WWW-Authenticate": 'Bearer realm="shopwright"'})
+
+
+def require_scope(scope: str) -> KeyInfo:
+    key = current_key()
+    if scope not in key.scopes:
+        raise ApiError(403, f"this API key lacks the scope {scope}", extra={"scope": scope})
+    return key
+
+
+def requires(scope: str | None) -> Callable:
+    """Decorator: a valid key, holding `scope` when one is given."""
+
+    def wrap(view: Callable) -> Callable:
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            require_scope(scope) if scope else current_key()
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return wrap

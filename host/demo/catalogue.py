@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from host.demo.catalogue_data import (
-    APPAREL_SIZES, CARE_BY_MATERIAL, CATEGORIES, CATEGORY_PITCHES, COLLECTIONS, DESCRIPTION_OPENERS,
-    GENERIC_TAGS, SHOE_SIZES,
+    APPAREL_SIZES,
+    CARE_BY_MATERIAL,
+    CATEGORIES,
+    CATEGORY_PITCHES,
+    COLLECTIONS,
+    DESCRIPTION_OPENERS,
+    GENERIC_TAGS,
+    SCENTED_OPENERS,
+    SHOE_SIZES,
 )
 
 IMAGE_BASE = "https://cdn.shopwright.test/demo"
@@ -53,7 +60,7 @@ def build_catalogue(rng: random.Random, count: int) -> tuple[list[dict], list[Pr
     return products, profiles
 
 
-def money(amount: Decimal | int | float) -> str:
+def money(amount: Decimal | float) -> str:
     return str(Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -120,10 +127,12 @@ def _attributes(rng: random.Random, spec: dict, kind: dict, main: str) -> dict:
                        for key, value in kind.get("attrs", {}).items()})
     attributes["features"] = [kind["feature"]]
     if spec["colours"]:
-        colours = rng.sample(spec["colours"], rng.choice((1, 2, 2, 3)))
+        # Several colours only where the colour is an option; otherwise the one it comes in.
+        sold_in_colours = spec["sizing"] or kind.get("option", ("", []))[1] is None
+        colours = rng.sample(spec["colours"], rng.choice((1, 2, 2, 3)) if sold_in_colours else 1)
         attributes["colour"] = colours if len(colours) > 1 else colours[0]
     attributes.setdefault("weight_g", _round_to(sum(kind["grams"]) / 2 * 0.9, 10))
-    attributes["care"] = _care(rng, spec, main)
+    attributes["care"] = _care(rng, spec, kind, main)
     if spec["warranty"]:
         attributes["warranty_years"] = spec["warranty"]
     certifications = _certifications(rng, spec, main)
@@ -132,11 +141,11 @@ def _attributes(rng: random.Random, spec: dict, kind: dict, main: str) -> dict:
     return attributes
 
 
-def _care(rng: random.Random, spec: dict, main: str) -> str:
+def _care(rng: random.Random, spec: dict, kind: dict, main: str) -> str:
     for keyword, care in CARE_BY_MATERIAL:
         if keyword in main:
             return care
-    return rng.choice(spec["care"])
+    return kind.get("care") or rng.choice(spec["care"])
 
 
 def _certifications(rng: random.Random, spec: dict, main: str) -> list[str]:
@@ -175,22 +184,28 @@ def _size_run(rng: random.Random, sizes: list[str], shortest: int, longest: int)
 def _variants(rng: random.Random, sku_stem: str, kind: dict, spec: dict, attributes: dict,
               on_sale: bool) -> list[dict]:
     axes = _option_axes(rng, spec, kind, attributes)
-    base_price = _shelf_price(rng, *kind["price"])
-    combinations = _combinations(axes)
-    variants = []
-    for number, options in enumerate(combinations, start=1):
-        step = _scale_step(axes, options)
-        price = _round_to(base_price * (1 + 0.18 * step), 1)
-        variants.append({
-            "sku": f"{sku_stem}-{number:02d}",
-            "title": " / ".join(options.values()) or "Default",
-            "options": options,
-            "price": money(price),
-            "compare_at_price": money(_round_to(price * rng.uniform(1.15, 1.35), 1)) if on_sale else None,
-            "inventory_qty": 0 if rng.random() < SOLD_OUT_SHARE else min(250, int(rng.expovariate(1 / 35)) + 1),
-            "grams": int(rng.randint(*kind["grams"]) * (1 + 0.25 * step)),
-        })
-    return variants
+    base_price, base_grams = _shelf_price(rng, *kind["price"]), rng.randint(*kind["grams"])
+    return [
+        _variant(rng, f"{sku_stem}-{number:02d}", options, _scale_step(axes, options), base_price,
+                 base_grams, on_sale)
+        for number, options in enumerate(_combinations(axes), start=1)
+    ]
+
+
+def _variant(rng: random.Random, sku: str, options: dict[str, str], step: int, base_price: int,
+             base_grams: int, on_sale: bool) -> dict:
+    """One variant; each step up a scaled option costs about 18% more and weighs 25% more."""
+    price = _round_to(base_price * (1 + 0.18 * step), 1)
+    in_stock = rng.random() >= SOLD_OUT_SHARE
+    return {
+        "sku": sku,
+        "title": " / ".join(options.values()) or "Default",
+        "options": options,
+        "price": money(price),
+        "compare_at_price": money(_round_to(price * rng.uniform(1.15, 1.35), 1)) if on_sale else None,
+        "inventory_qty": min(250, int(rng.expovariate(1 / 35)) + 1) if in_stock else 0,
+        "grams": int(base_grams * (1 + 0.25 * step)),
+    }
 
 
 def _combinations(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
@@ -232,7 +247,8 @@ def _description(rng: random.Random, category: str, title: str, kind: dict, attr
                  main: str) -> str:
     if rng.random() < EMPTY_DESCRIPTION_SHARE:
         return ""
-    opener = rng.choice(DESCRIPTION_OPENERS).format(title=title, main=main, feature=kind["feature"])
+    openers = SCENTED_OPENERS if "scent" in attributes else DESCRIPTION_OPENERS
+    opener = rng.choice(openers).format(title=title, main=main, feature=kind["feature"])
     pitch = rng.choice(CATEGORY_PITCHES[category])
     care = f"Care: {attributes['care']}."
     if "warranty_years" in attributes:

@@ -44,6 +44,12 @@ CITIES = [
     ("Melbourne", "VIC", "300", "AU"), ("Wellington", "Wellington", "601", "NZ"),
 ]
 CITY_WEIGHTS = [5, 5, 4, 4, 3, 2, 2, 2, 2, 5, 5, 4, 3, 3, 2, 3, 2, 2, 2, 1, 2, 3, 3, 2, 2, 1, 2, 1]
+# North America's 555-01xx and Ofcom's 020 7946 0xxx ranges are set aside for fiction; other
+# countries' customers simply leave the phone blank.
+FICTIONAL_PHONE_FORMATS = {
+    "US": "+1 {area}-555-01{n:02d}", "CA": "+1 {area}-555-01{n:02d}",
+    "GB": "+44 20 7946 0{n:03d}",
+}
 EMAIL_DOMAINS = ["example.com", "example.org", "example.net"]
 # Persona shares; "browser" signs up but never orders.
 PERSONAS = {"one_time": 34, "occasional": 24, "loyal": 13, "lapsed": 14, "seasonal": 8, "browser": 7}
@@ -116,11 +122,10 @@ def _unique_email(rng: random.Random, first: str, last: str, taken: set[str]) ->
 
 
 def _phone(rng: random.Random, country: str) -> str | None:
-    """Numbers in the 555-01xx range reserved for fiction; about a third leave it blank."""
-    if rng.random() < 0.35:
+    """Numbers from the ranges each country reserves for fiction; about a third leave it blank."""
+    if rng.random() < 0.35 or country not in FICTIONAL_PHONE_FORMATS:
         return None
-    prefix = "+1" if country in ("US", "CA") else {"GB": "+44", "AU": "+61", "NZ": "+64"}[country]
-    return f"{prefix} {rng.randint(201, 989)}-555-01{rng.randint(0, 99):02d}"
+    return FICTIONAL_PHONE_FORMATS[country].format(area=rng.randint(201, 989), n=rng.randint(0, 99))
 
 
 def _postal_code(rng: random.Random, prefix: str, country: str) -> str:

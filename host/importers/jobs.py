@@ -1,5 +1,49 @@
-"""PLACEHOLDER — being written by the importers engineer."""
+"""The host's "host.import" background job: import a file uploaded to the instance folder.
+
+Params: ``{"kind": "products", "filename": "catalogue.csv", "path": "uploads/abc.csv"}``. `path`
+is relative to the instance folder's ``uploads`` directory (or absolute inside it); anything
+resolving outside that directory is refused. The upload is deleted once imported; a failed
+import keeps it and fails the job with the report's summary (the full report is in the log).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from host.importers import ImportFailed, import_file
+
+if TYPE_CHECKING:
+    from host.app import AppState
+    from host.jobs import JobQueue, JobRun
+
+log = logging.getLogger("shopwright.importers")
+JOB_TYPE = "host.import"
 
 
-def register_import_job(jobs):
-    pass
+def register_import_job(jobs: JobQueue, state: AppState) -> None:
+    """Register "host.import" with the app's job queue; `state` is the app's `AppState`."""
+
+    def run_import(job: JobRun) -> dict:
+        path = upload_path(state.config["INSTANCE_PATH"], job.params.get("path", ""))
+        kind = job.params.get("kind", "")
+        report = import_file(state, job.shop_id, kind, job.params.get("filename") or path.name,
+                             path.read_bytes(), progress=job.progress)
+        if not report.ok:
+            log.warning("import job %s failed: %s", job.id, report.as_dict())
+            raise ImportFailed(report)
+        path.unlink(missing_ok=True)
+        return report.as_dict()
+
+    jobs.register(JOB_TYPE, run_import, title="Import a file")
+
+
+def upload_path(instance_path: str, given: str) -> Path:
+    uploads = (Path(instance_path) / "uploads").resolve()
+    path = (uploads / given).resolve()  # an absolute `given` replaces `uploads` here
+    if not given or not path.is_relative_to(uploads) or path == uploads:
+        raise ValueError(f"import path {given!r} is not a file in the uploads folder")
+    if not path.is_file():
+        raise FileNotFoundError(f"no uploaded file {given!r} (was it imported already?)")
+    return path

@@ -1,0 +1,58 @@
+"""/customers: shoppers. Everything but id, created_at and accepts_marketing is PII, shown only
+to keys holding read:customers; a key that may only write gets the PII-free reference back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from sqlalchemy import select
+
+from host.api import schemas as s
+from host.api.auth import current_key
+from host.api.errors import ApiError
+from host.api.pagination import page, paged
+from host.api.records import as_list, create
+from host.api.routing import api, json_body, operation, state
+from host.models import Customer
+from host.serialize import customer_dict
+
+TAG = "customers"
+
+
+def customer_ref(c: Customer) -> dict[str, Any]:
+    return {"id": c.id, "accepts_marketing": c.accepts_marketing, "created_at": customer_dict(c)["created_at"]}
+
+
+@api.get("/customers")
+@operation("List customers", tag=TAG, scope="read:customers", query=s.PageQuery, responses={200: s.CustomerPage})
+def list_customers(query: dict[str, Any]):
+    base = select(Customer).where(Customer.shop_id == current_key().shop_id)
+    with state().db.session() as session:
+        return jsonify(page(list(session.scalars(paged(base, Customer.id, query))), query, customer_dict))
+
+
+@api.get("/customers/<int:customer_id>")
+@operation("Get a customer", tag=TAG, scope="read:customers", responses={200: s.CustomerOut, 404: "no such customer"})
+def get_customer(customer_id: int):
+    with state().db.session() as session:
+        customer = session.scalar(
+            select(Customer).where(Customer.shop_id == current_key().shop_id, Customer.id == customer_id))
+        if customer is None:
+            raise ApiError(404, "no such customer")
+        return jsonify(customer_dict(customer))
+
+
+@api.post("/customers")
+@operation("Create customers (one object or a list)", tag=TAG, scope="write:customers", body=s.CustomerIn, many=True,
+           responses={201: s.CustomerOut, 409: "the email exists already", 422: "validation failed"})
+def create_customers(body: Any):
+    """The answer carries PII only when the key also holds read:customers (else `CustomerRef`)."""
+    key = current_key()
+    records, single = as_list(json_body())
+    for record in records:
+        record["email"] = record["email"].strip().lower()
+    emails = [record["email"] for record in records]
+    serialize = customer_dict if "read:customers" in key.scopes else customer_ref
+    return create(key.shop_id, "customers", select(Customer), Customer.email, emails, records, single,
+                  serialize, "a customer with email")

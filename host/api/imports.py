@@ -1,0 +1,78 @@
+"""/imports/<kind>: upload a CSV/JSON file of products, customers, orders, reviews or events.
+
+Small files are imported while the request waits and answer the importer's report (422 with the
+row-level errors when any row is rejected). `?background=1` saves the upload under
+`<instance>/uploads/` and queues the `host.import` job instead, answering 202 with the job.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import jsonify, request
+from werkzeug.utils import secure_filename
+
+from host.api import schemas as s
+from host.api.auth import require_scope
+from host.api.errors import ApiError
+from host.api.routing import api, operation, state
+from host.jobs import JobError
+from host.serialize import job_dict
+
+TAG = "imports"
+KIND_SCOPES = {"products": "write:catalog", "customers": "write:customers", "orders": "write:orders",
+               "reviews": "write:reviews", "events": "write:events"}
+IMPORT_JOB = "host.import"
+
+
+def _upload(query: dict[str, Any]) -> tuple[str, bytes]:
+    """(filename, bytes) from a multipart `file` field or a raw body with ?filename=."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ApiError(400, "send the file in a multipart field named `file`", fields={"file": ["required"]})
+        return upload.filename, upload.read()
+    if not query.get("filename"):
+        raise ApiError(400, "a raw upload needs ?filename= (its extension picks the format)",
+                       fields={"filename": ["required for a raw body"]})
+    return query["filename"], request.get_data()
+
+
+@api.post("/imports/<kind>")
+@operation("Import a file", tag=TAG, scope=None, query=s.ImportQuery,
+           responses={200: s.ImportReportOut, 202: s.JobAccepted, 403: "the key lacks write:<area> of the kind",
+                      404: "unknown kind", 413: "file too large", 422: "rows rejected; see error.report"})
+def import_upload(kind: str, query: dict[str, Any]):
+    """Scopes: products → write:catalog, customers → write:customers, orders → write:orders,
+    reviews → write:reviews, events → write:events. Multipart field `file`, or a raw body."""
+    if kind not in KIND_SCOPES:
+        raise ApiError(404, f"unknown import kind {kind!r}; known: {', '.join(KIND_SCOPES)}")
+    key = require_scope(KIND_SCOPES[kind])
+    filename, data = _upload(query)
+    if query["background"]:
+        return _queue(key, kind, filename, data)
+    try:
+        from host.importers import import_file
+    except ImportError as exc:
+        raise ApiError(501, f"imports are not available on this server: {exc}") from exc
+    report = import_file(state(), key.shop_id, kind, filename, data)
+    if not report.ok:
+        raise ApiError(422, "some rows were rejected", extra={"report": report.as_dict()})
+    return jsonify({"report": report.as_dict()})
+
+
+def _queue(key, kind: str, filename: str, data: bytes):
+    folder = Path(state().config["INSTANCE_PATH"]) / "uploads" / str(key.shop_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    # A random prefix: uploads never overwrite each other, and the name cannot climb out of the folder.
+    path = folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
+    path.write_bytes(data)
+    try:
+        job_id = state().jobs.enqueue(key.shop_id, IMPORT_JOB, {"kind": kind, "filename": filename, "path": str(path)},
+                                      created_by=f"api:{key.name}")
+    except JobError as exc:
+        path.unlink(missing_ok=True)
+        raise ApiError(exc.status, str(exc)) from exc
+    return jsonify({"job": job_dict(state().jobs.get(key.shop_id, job_id))}), 202
