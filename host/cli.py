@@ -165,8 +165,10 @@ def import_(env: Env, kind: str, path: Path, shop_slug: str, background: bool) -
     """Import a CSV or JSON file. All or nothing: a bad file writes nothing."""
     shop_id = env.shop_id(shop_slug)
     if background:
-        uploads = Path(env.state.config["INSTANCE_PATH"]) / "uploads"
-        uploads.mkdir(exist_ok=True)
+        from host.importers.jobs import shop_uploads
+
+        uploads = shop_uploads(env.state.config["INSTANCE_PATH"], shop_id)
+        uploads.mkdir(parents=True, exist_ok=True)
         stored = uploads / f"{uuid.uuid4().hex}{path.suffix}"
         shutil.copyfile(path, stored)
         job_id = env.state.jobs.enqueue(shop_id, "host.import", {"kind": kind, "filename": path.name, "path": str(stored)},

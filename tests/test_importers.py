@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from host import PluginMeta, hookimpl
 from host.app import create_app, state_of
 from host.importers import ImportReport, RowError, formats, import_file, import_records, writer
+from host.importers.jobs import shop_uploads
 from host.models import Customer, Event, Order, OrderLine, Product, Review, Variant
 from host.shops import create_shop
 
@@ -483,16 +484,16 @@ def test_error_lists_are_capped(state, shop, monkeypatch):
 
 
 # -- the background job ----------------------------------------------------------------------
-def upload(state, name: str, data: bytes) -> Path:
-    folder = Path(state.config["INSTANCE_PATH"]) / "uploads"
-    folder.mkdir(exist_ok=True)
+def upload(state, name: str, data: bytes, shop_id: int) -> Path:
+    folder = shop_uploads(state.config["INSTANCE_PATH"], shop_id)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
     path.write_bytes(data)
     return path
 
 
 def test_import_job_imports_reports_progress_and_removes_the_upload(state, shop):
-    path = upload(state, "u1.json", fixture("products.json"))
+    path = upload(state, "u1.json", fixture("products.json"), shop)
     params = {"kind": "products", "filename": "products.json", "path": "u1.json"}
     job_id = state.jobs.enqueue(shop, "host.import", params)
     assert state.jobs.run_pending() == 1
@@ -503,7 +504,7 @@ def test_import_job_imports_reports_progress_and_removes_the_upload(state, shop)
 
 
 def test_import_job_fails_with_the_summary_and_keeps_the_upload(state, shop):
-    path = upload(state, "u2.csv", csv_bytes("email", "nope"))
+    path = upload(state, "u2.csv", csv_bytes("email", "nope"), shop)
     job_id = state.jobs.enqueue(shop, "host.import", {"kind": "customers", "path": str(path)}, max_attempts=1)
     state.jobs.run_pending()
     job = state.jobs.get(shop, job_id)
@@ -519,6 +520,16 @@ def test_import_job_refuses_paths_outside_uploads(state, shop, tmp_path):
     job = state.jobs.get(shop, job_id)
     assert job.status == "failed" and "not a file in the uploads folder" in job.error
     assert secret.exists() and count(state, Customer) == 0
+
+
+def test_import_job_cannot_read_another_shops_upload(state, shop):
+    with state.db.session() as session:
+        other = create_shop(session, "other-uploads", "Other").id
+    path = upload(state, "theirs.csv", csv_bytes("email", "a@example.com"), other)
+    job_id = state.jobs.enqueue(shop, "host.import", {"kind": "customers", "path": str(path)}, max_attempts=1)
+    state.jobs.run_pending()
+    assert "not a file in the uploads folder" in state.jobs.get(shop, job_id).error
+    assert path.exists() and count(state, Customer) == 0
 
 
 # -- hooks -----------------------------------------------------------------------------------

@@ -41,11 +41,13 @@ def test_shopwright_serve_runs_gunicorn_with_two_workers(tmp_path):
     state_of(app).close()
     port = _free_port()
     env = {**os.environ, "SHOPWRIGHT_INSTANCE": str(tmp_path)}
-    server = subprocess.Popen([str(BIN / "shopwright"), "serve", "--port", str(port), "--workers", "2"],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([str(BIN / "shopwright"), "serve", "--port", str(port), "--workers", "2"],
+                                  env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_up(base + "/healthz", server)
+        _wait_up(base + "/healthz", server, log)
         assert _get(base + "/healthz") == (200, {"status": "ok"})
         status, body = _get(base + "/api/v1/products", key)
         assert status == 200 and {p["handle"] for p in body["items"]} == {"enamel-camp-mug", "merino-crew"}
@@ -56,14 +58,14 @@ def test_shopwright_serve_runs_gunicorn_with_two_workers(tmp_path):
         server.wait(20)
 
 
-def _wait_up(url: str, server: subprocess.Popen) -> None:
+def _wait_up(url: str, server: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise AssertionError(f"server exited: {server.stdout.read().decode()}")
+            raise AssertionError(f"server exited: {log.read_text()}")
         try:
-            urllib.request.urlopen(url, timeout=1)
-            return
+            with urllib.request.urlopen(url, timeout=1):
+                return
         except OSError:
             time.sleep(0.2)
     raise AssertionError("server did not come up")

@@ -18,6 +18,7 @@ from host.api import schemas as s
 from host.api.auth import require_scope
 from host.api.errors import ApiError
 from host.api.routing import api, operation, state
+from host.importers.jobs import shop_uploads
 from host.jobs import JobError
 from host.serialize import job_dict
 
@@ -64,14 +65,14 @@ def import_upload(kind: str, query: dict[str, Any]):
 
 
 def _queue(key, kind: str, filename: str, data: bytes):
-    folder = Path(state().config["INSTANCE_PATH"]) / "uploads" / str(key.shop_id)
+    folder = shop_uploads(state().config["INSTANCE_PATH"], key.shop_id)
     folder.mkdir(parents=True, exist_ok=True)
     # A random prefix: uploads never overwrite each other, and the name cannot climb out of the folder.
     path = folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
     path.write_bytes(data)
     try:
         job_id = state().jobs.enqueue(key.shop_id, IMPORT_JOB, {"kind": kind, "filename": filename, "path": str(path)},
-                                      created_by=f"api:{key.name}")
+                                      max_attempts=1, created_by=f"api:{key.name}")
     except JobError as exc:
         path.unlink(missing_ok=True)
         raise ApiError(exc.status, str(exc)) from exc

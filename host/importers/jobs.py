@@ -1,7 +1,7 @@
 """The host's "host.import" background job: import a file uploaded to the instance folder.
 
 Params: ``{"kind": "products", "filename": "catalogue.csv", "path": "uploads/abc.csv"}``. `path`
-is relative to the instance folder's ``uploads`` directory (or absolute inside it); anything
+is relative to the shop's folder under the instance's ``uploads/<shop id>`` directory (or absolute inside it); anything
 resolving outside that directory is refused. The upload is deleted once imported; a failed
 import keeps it and fails the job with the report's summary (the full report is in the log).
 """
@@ -26,7 +26,7 @@ def register_import_job(jobs: JobQueue, state: AppState) -> None:
     """Register "host.import" with the app's job queue; `state` is the app's `AppState`."""
 
     def run_import(job: JobRun) -> dict:
-        path = upload_path(state.config["INSTANCE_PATH"], job.params.get("path", ""))
+        path = upload_path(state.config["INSTANCE_PATH"], job.shop_id, job.params.get("path", ""))
         kind = job.params.get("kind", "")
         report = import_file(state, job.shop_id, kind, job.params.get("filename") or path.name,
                              path.read_bytes(), progress=job.progress)
@@ -39,8 +39,13 @@ def register_import_job(jobs: JobQueue, state: AppState) -> None:
     jobs.register(JOB_TYPE, run_import, title="Import a file")
 
 
-def upload_path(instance_path: str, given: str) -> Path:
-    uploads = (Path(instance_path) / "uploads").resolve()
+def shop_uploads(instance_path: str, shop_id: int) -> Path:
+    """Each shop's uploads live apart, so one shop's job can never read another's file."""
+    return Path(instance_path) / "uploads" / str(shop_id)
+
+
+def upload_path(instance_path: str, shop_id: int, given: str) -> Path:
+    uploads = shop_uploads(instance_path, shop_id).resolve()
     path = (uploads / given).resolve()  # an absolute `given` replaces `uploads` here
     if not given or not path.is_relative_to(uploads) or path == uploads:
         raise ValueError(f"import path {given!r} is not a file in the uploads folder")
