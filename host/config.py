@@ -21,7 +21,6 @@ DEFAULTS: dict[str, Any] = {
     "QUARANTINE_AFTER": 5,  # consecutive failures before a plugin is quarantined for a shop
     "MAX_UPLOAD_MB": 20,
     "API_RATE_LIMIT": "600 per minute",
-    "API_RATE_LIMIT_HEADERS": False,  # X-RateLimit-* headers cost a counter read per response
     "TRACE_HOOKS": False,
     "LOAD_ENTRY_POINTS": True,
     "EXTRA_PLUGINS": [],  # plugin objects or modules registered directly (tests, embedding)

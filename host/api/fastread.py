@@ -10,12 +10,41 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 
 from host.models import Product, Variant
 
 PRODUCTS = Product.__table__
 VARIANTS = Variant.__table__
+
+
+# Built once: constructing a statement costs more than SQLite takes to run this one.
+_ONE_PRODUCT_WITH_VARIANTS = {
+    column: (
+        select(PRODUCTS, VARIANTS)
+        .outerjoin(VARIANTS, VARIANTS.c.product_id == PRODUCTS.c.id)
+        .where(PRODUCTS.c.shop_id == bindparam("shop_id"), column == bindparam("value"))
+        .order_by(VARIANTS.c.position, VARIANTS.c.id)
+    )
+    for column in (PRODUCTS.c.id, PRODUCTS.c.handle)
+}
+_PRODUCT_FIELDS = [c.name for c in PRODUCTS.columns]
+_VARIANT_FIELDS = [c.name for c in VARIANTS.columns]
+
+
+def fetch_one(engine, shop_id: int, by: str, value: Any) -> SimpleNamespace | None:
+    """One product with its variants in one statement, by `id` or `handle`, within the shop."""
+    query = _ONE_PRODUCT_WITH_VARIANTS[PRODUCTS.c[by]]
+    with engine.connect() as conn:
+        rows = conn.execute(query, {"shop_id": shop_id, "value": value}).all()
+    if not rows:
+        return None
+    width = len(_PRODUCT_FIELDS)
+    product = SimpleNamespace(**dict(zip(_PRODUCT_FIELDS, rows[0][:width])), variants=[])
+    for row in rows:
+        if row[width] is not None:  # the outer join gives one all-NULL row for a product without variants
+            product.variants.append(SimpleNamespace(**dict(zip(_VARIANT_FIELDS, row[width:]))))
+    return product
 
 
 def product_select(shop_id: int) -> Select:

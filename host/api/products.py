@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from host.api import schemas as s
 from host.api.auth import current_key
 from host.api.errors import ApiError
-from host.api.fastread import PRODUCTS, fetch_products, product_select
+from host.api.fastread import PRODUCTS, fetch_one, fetch_products, product_select
 from host.api.pagination import page, paged
 from host.api.records import as_list, create
 from host.api.routing import api, json_body, operation, state
@@ -59,21 +59,21 @@ def list_products(query: dict[str, Any]):
 @api.get("/products/<int:product_id>")
 @operation("Get a product by id", tag=TAG, scope="read:catalog", responses={200: s.ProductOut, 404: "no such product"})
 def get_product(product_id: int):
-    return jsonify(product_dict(_read_one(PRODUCTS.c.id == product_id)))
+    return jsonify(product_dict(_read_one("id", product_id)))
 
 
 @api.get("/products/by-handle/<handle>")
 @operation("Get a product by handle", tag=TAG, scope="read:catalog",
            responses={200: s.ProductOut, 404: "no such product"})
 def get_product_by_handle(handle: str):
-    return jsonify(product_dict(_read_one(PRODUCTS.c.handle == handle)))
+    return jsonify(product_dict(_read_one("handle", handle)))
 
 
-def _read_one(condition):
-    found = fetch_products(state().db.engine, product_select(current_key().shop_id).where(condition))
-    if not found:
+def _read_one(by: str, value):
+    found = fetch_one(state().db.engine, current_key().shop_id, by, value)
+    if found is None:
         raise ApiError(404, "no such product")
-    return found[0]
+    return found
 
 
 @api.post("/products")

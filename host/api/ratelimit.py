@@ -1,0 +1,45 @@
+"""The per-key rate limit of the API, on the `limits` library's fixed-window counters.
+
+Used directly rather than through Flask-Limiter: its per-request bookkeeping cost more than a
+whole product read, and the API needs just one shared limit per key.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from flask import current_app, request
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+
+from host.api.auth import key_from_request
+from host.api.errors import ApiError
+
+EXTENSION = "shopwright.api.ratelimit"
+
+
+class ApiRateLimiter:
+    """In-memory counters per app process, so each gunicorn worker counts its own share."""
+
+    def __init__(self) -> None:
+        self.strategy = FixedWindowRateLimiter(MemoryStorage())
+
+    def check(self) -> None:
+        limit = _parsed(current_app.config["API_RATE_LIMIT"])  # read live: operators may change it
+        bucket = _bucket()
+        if not self.strategy.hit(limit, "api", bucket):
+            reset_at, _remaining = self.strategy.get_window_stats(limit, "api", bucket)
+            raise ApiError(429, f"rate limit of {limit} exceeded; try again later",
+                           headers={"Retry-After": str(max(1, int(reset_at - time.time())))})
+
+
+@lru_cache(maxsize=16)
+def _parsed(rate: str) -> RateLimitItem:
+    return parse(rate)
+
+
+def _bucket() -> str:
+    key = key_from_request()
+    return f"key:{key.id}" if key is not None else f"ip:{request.remote_addr}"
