@@ -43,7 +43,8 @@ def main() -> None:
         }, args.rounds)
     print(f"{'endpoint':<10} {'requests':>9} {'rps':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in results.items():
-        print(f"{name:<10} {r['requests']:>9} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>7}")
+        print(f"{name:<10} {r['requests']:>9} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} "
+              f"{r['p99_ms']:>8.2f} {r['errors']:>7}")
     ratio = results["products"]["rps"] / results["healthz"]["rps"]
     errors = sum(r["errors"] for r in results.values())
     print(f"RESULT host api_vs_healthz_rps={ratio:.3f} p99_ms={results['products']['p99_ms']:.2f} errors={errors}")

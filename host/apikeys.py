@@ -55,7 +55,8 @@ def create_key(session, shop_id: int, name: str, scopes: list[str]) -> str:
     if unknown:
         raise ApiKeyError(f"unknown scopes: {', '.join(unknown)}; known: {', '.join(sorted(API_SCOPES))}")
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    session.add(ApiKey(shop_id=shop_id, name=name, prefix=prefix, key_hash=hash_secret(secret), scopes=sorted(set(scopes))))
+    session.add(ApiKey(shop_id=shop_id, name=name, prefix=prefix, key_hash=hash_secret(secret),
+                       scopes=sorted(set(scopes))))
     session.flush()
     return f"sw_{prefix}_{secret}"
 

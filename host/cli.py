@@ -171,7 +171,8 @@ def import_(env: Env, kind: str, path: Path, shop_slug: str, background: bool) -
         uploads.mkdir(parents=True, exist_ok=True)
         stored = uploads / f"{uuid.uuid4().hex}{path.suffix}"
         shutil.copyfile(path, stored)
-        job_id = env.state.jobs.enqueue(shop_id, "host.import", {"kind": kind, "filename": path.name, "path": str(stored)},
+        params = {"kind": kind, "filename": path.name, "path": str(stored)}
+        job_id = env.state.jobs.enqueue(shop_id, "host.import", params,
                                         max_attempts=1, created_by="cli")
         _wait_with_bar(env, shop_id, job_id)
         return

@@ -9,9 +9,10 @@ was not granted, and that every denied access and every write is recorded.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -45,7 +46,8 @@ class ShopContext:
         self.log = logging.getLogger(f"shopwright.plugin.{plugin}")
 
     # -- catalogue -----------------------------------------------------------------------
-    def products(self, ids: list[int] | None = None, category: str | None = None, limit: int | None = None) -> list[dict]:
+    def products(self, ids: list[int] | None = None, category: str | None = None,
+                 limit: int | None = None) -> list[dict]:
         self.require("read:catalog")
         query = select(Product).where(Product.shop_id == self.shop.id).options(selectinload(Product.variants))
         if ids is not None:
@@ -83,7 +85,8 @@ class ShopContext:
         audit_log.info("plugin %s read customers of shop %s", self.plugin, self.shop.slug)
         return self._rows(query.order_by(Customer.id).limit(limit), serialize.customer_dict)
 
-    def events(self, types: list[str] | None = None, since: datetime | None = None, limit: int | None = None) -> list[dict]:
+    def events(self, types: list[str] | None = None, since: datetime | None = None,
+               limit: int | None = None) -> list[dict]:
         self.require("read:events")
         query = select(Event).where(Event.shop_id == self.shop.id)
         if types:
@@ -93,7 +96,8 @@ class ShopContext:
         return self._rows(query.order_by(Event.occurred_at, Event.id).limit(limit), serialize.event_dict)
 
     # -- writing -------------------------------------------------------------------------
-    def save_draft(self, kind: str, content: dict[str, Any], product_id: int | None = None, meta: dict | None = None) -> int:
+    def save_draft(self, kind: str, content: dict[str, Any], product_id: int | None = None,
+                   meta: dict | None = None) -> int:
         """Store generated content as a draft for a person to review; never published here."""
         self.require("write:content")
         with self._db.session() as session:
@@ -109,7 +113,8 @@ class ShopContext:
 
     def queue_job(self, name: str, params: dict[str, Any] | None = None) -> int:
         """Queue one of this plugin's job types (registered as `name`) for this shop."""
-        return self._state.jobs.enqueue(self.shop.id, f"{self.plugin}.{name}", params or {}, created_by=f"plugin:{self.plugin}")
+        return self._state.jobs.enqueue(self.shop.id, f"{self.plugin}.{name}", params or {},
+                                        created_by=f"plugin:{self.plugin}")
 
     # -- permissions ---------------------------------------------------------------------
     def can(self, scope: str) -> bool:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from markupsafe import Markup
 
@@ -175,4 +176,9 @@ class Dispatcher:
                 continue
             ctx = self.state.context_for_name(shop_id, name)
             future = self.pool.submit(self._run, "on_disable", name, impl.function, {"ctx": ctx})
-            future.add_done_callback(lambda f: f.exception() and log.error("plugin %s failed in on_disable: %r", name, f.exception()))
+            future.add_done_callback(lambda f: _log_disable_failure(name, f))
+
+
+def _log_disable_failure(name: str, future: Future) -> None:
+    if future.exception() is not None:
+        log.error("plugin %s failed in on_disable: %r", name, future.exception())

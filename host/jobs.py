@@ -13,9 +13,10 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -38,7 +39,7 @@ class JobCancelled(Exception):
 @dataclass(frozen=True)
 class JobType:
     name: str
-    handler: Callable[["JobRun"], dict | None]
+    handler: Callable[[JobRun], dict | None]
     title: str
     plugin: str | None  # None for the host's own job types
 
@@ -46,7 +47,7 @@ class JobType:
 class JobRun:
     """What a job handler works with: its parameters, its shop context, progress and cancel."""
 
-    def __init__(self, queue: "JobQueue", job: Job, ctx):
+    def __init__(self, queue: JobQueue, job: Job, ctx):
         self.id = job.id
         self.shop_id = job.shop_id
         self.params = dict(job.params or {})

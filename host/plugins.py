@@ -66,7 +66,8 @@ class PluginRegistry:
 
     def _add(self, plugin: InstalledPlugin) -> None:
         if plugin.name in self.plugins:
-            log.error("plugin %s is installed twice; keeping the first (%s)", plugin.name, self.plugins[plugin.name].source)
+            kept = self.plugins[plugin.name].source
+            log.error("plugin %s is installed twice; keeping the first (%s)", plugin.name, kept)
             return
         self.plugins[plugin.name] = plugin
         if plugin.loadable:

@@ -3,7 +3,6 @@
 import logging
 
 import pytest
-
 from plugin_doubles import RELEASE, SHOP_HOOKS, make_plugin
 
 SAMPLE_ARGS = {

@@ -109,7 +109,11 @@ def test_cancel_a_queued_job_and_a_running_one(shop):
     running = jobs.enqueue(shop.id, "worker.slow", {})
     jobs.start(1)
     try:
-        jobs.wait(shop.id, running, timeout=5, on_poll=lambda j: j.status == "running" and jobs.cancel(shop.id, running))
+        def cancel_once_running(job):
+            if job.status == "running" and not job.cancel_requested:
+                jobs.cancel(shop.id, running)
+
+        jobs.wait(shop.id, running, timeout=5, on_poll=cancel_once_running)
     finally:
         jobs.stop()
     assert jobs.get(shop.id, running).status == "cancelled"
@@ -178,6 +182,7 @@ def test_a_job_killed_mid_write_leaves_nothing_and_is_retried(tmp_path):
             server.kill()
     sys.path.insert(0, str(TESTS))
     import crashy_jobs
+
     from host.app import state_of
     from host.testing import build_app
 

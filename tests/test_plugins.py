@@ -5,12 +5,12 @@ import textwrap
 
 import marshmallow
 import pytest
+from plugin_doubles import ALL_HOOKS
 
 from host import PluginMeta, hookimpl, hookspecs
 from host.pluginmeta import PluginMetaError
 from host.plugins import ENTRY_POINT_GROUP
 from host.testing import add_fixture_shop
-from plugin_doubles import ALL_HOOKS
 
 
 def test_every_hook_is_documented_with_its_arguments():

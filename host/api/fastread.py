@@ -40,10 +40,10 @@ def fetch_one(engine, shop_id: int, by: str, value: Any) -> SimpleNamespace | No
     if not rows:
         return None
     width = len(_PRODUCT_FIELDS)
-    product = SimpleNamespace(**dict(zip(_PRODUCT_FIELDS, rows[0][:width])), variants=[])
+    product = SimpleNamespace(**dict(zip(_PRODUCT_FIELDS, rows[0][:width], strict=True)), variants=[])
     for row in rows:
         if row[width] is not None:  # the outer join gives one all-NULL row for a product without variants
-            product.variants.append(SimpleNamespace(**dict(zip(_VARIANT_FIELDS, row[width:]))))
+            product.variants.append(SimpleNamespace(**dict(zip(_VARIANT_FIELDS, row[width:], strict=True))))
     return product
 
 

@@ -8,7 +8,6 @@ row-level errors when any row is rejected). `?background=1` saves the upload und
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
 from flask import jsonify, request

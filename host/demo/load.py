@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 
 from host.apikeys import API_SCOPES, create_key
 from host.importers import KINDS, import_records
