@@ -7,7 +7,7 @@ export SHOPWRIGHT_INSTANCE ?= $(CURDIR)/instance
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo serve test test-fast lint bench-host clean
+.PHONY: install demo serve test test-fast test-postgres lint bench-host clean
 
 install: $(STAMP)
 
@@ -27,6 +27,12 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The host's tests again on PostgreSQL: each app gets a new database on the server named in
+# SHOPWRIGHT_TEST_POSTGRES (.ci/postgres starts a throwaway one).
+test-postgres: install
+	test -n "$(SHOPWRIGHT_TEST_POSTGRES)" || { echo "set SHOPWRIGHT_TEST_POSTGRES to a server URL"; exit 2; }
+	$(BIN)/python -m pytest -q --deselect tests/test_kernels.py --deselect tests/test_kernels_transformers.py
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser"

@@ -14,14 +14,19 @@ Fixtures:
 from __future__ import annotations
 
 from collections.abc import Callable
+import os
+import tomllib
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from host.apikeys import API_SCOPES, create_key
 from host.app import AppState, create_app, state_of
+from host.config import INSTANCE_FILE
 from host.models import Customer, Order, OrderLine, Product, Review, Variant, utcnow
 from host.shops import create_shop
 
@@ -45,6 +50,7 @@ class FixtureShop:
 
 
 def build_app(tmp_path, plugins: list | None = None, **config: Any):
+    """An isolated app; with SHOPWRIGHT_TEST_POSTGRES set (a server URL), on a new PostgreSQL database."""
     settings = {
         "INSTANCE_PATH": str(tmp_path),
         "JOB_WORKERS": 0,
@@ -55,8 +61,28 @@ def build_app(tmp_path, plugins: list | None = None, **config: Any):
         "API_RATE_LIMIT": "100000 per minute",
         "TESTING": True,
     }
+    if os.environ.get("SHOPWRIGHT_TEST_POSTGRES") and "DATABASE_URL" not in config:
+        settings["DATABASE_URL"] = _fresh_postgres_database(os.environ["SHOPWRIGHT_TEST_POSTGRES"], tmp_path)
     settings.update(config)
     return create_app(settings)
+
+
+def _fresh_postgres_database(server_url: str, tmp_path) -> str:
+    """Create a database of its own for one app; the instance file keeps its URL, so a restarted
+    app, the CLI and a server started on the same instance folder all find it."""
+    instance_file = Path(tmp_path) / INSTANCE_FILE
+    if instance_file.exists():
+        return tomllib.loads(instance_file.read_text())["database_url"]
+    from sqlalchemy import create_engine, text
+
+    name = f"sw_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))  # name is generated above, not input
+    engine.dispose()
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    instance_file.write_text(f'database_url = "{url}"\n')
+    return url
 
 
 def add_fixture_shop(app, slug: str = "acme", name: str = "Acme Outfitters") -> FixtureShop:

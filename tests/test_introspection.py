@@ -1,7 +1,8 @@
 """/healthz and /-/plugins.json."""
 
-from host.testing import add_fixture_shop
 from plugin_doubles import make_plugin
+
+from host.testing import add_fixture_shop
 
 
 def test_healthz(sw_client):
