@@ -15,7 +15,7 @@ from typing import Any
 from flask import Flask
 
 from host.config import load_config
-from host.context import ShopContext, shop_info
+from host.context import ShopContext, ShopInfo, shop_info
 from host.db import Database
 from host.dispatcher import Dispatcher
 from host.jobs import JobQueue
@@ -42,8 +42,10 @@ class AppState:
         self._register_job_types()
 
     # -- contexts ------------------------------------------------------------------------
-    def context_for(self, shop_id: int, plugin: EnabledPlugin) -> ShopContext:
-        return ShopContext(self, shop_info(self.db, shop_id), plugin.name, plugin.granted, plugin.settings)
+    def context_for(self, shop_id: int, plugin: EnabledPlugin, shop: ShopInfo | None = None) -> ShopContext:
+        """`shop` saves the lookup when the caller already has it (one per dispatch, not per plugin)."""
+        shop = shop or shop_info(self.db, shop_id)
+        return ShopContext(self, shop, plugin.name, plugin.granted, plugin.settings)
 
     def context_for_name(self, shop_id: int, name: str) -> ShopContext:
         """A context with the plugin's stored grant and settings, whatever its state."""

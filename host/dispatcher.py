@@ -19,6 +19,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from host.context import shop_info
 from host.hookspecs import STOREFRONT_HOOKS
 
 log = logging.getLogger("shopwright.dispatcher")
@@ -92,13 +93,15 @@ class Dispatcher:
         if only is not None:
             enabled = {only: enabled[only]} if only in enabled else {}
         scope = HOOK_SCOPES.get(hook)
-        plan = []
-        for impl in self.state.registry.hook_impls(hook):
-            plugin = enabled.get(impl.plugin_name)
-            if plugin is None or (scope and scope not in plugin.granted):
-                continue
-            plan.append((plugin, impl, self.state.context_for(shop_id, plugin)))
-        return plan
+        chosen = [
+            (enabled[impl.plugin_name], impl)
+            for impl in self.state.registry.hook_impls(hook)
+            if impl.plugin_name in enabled and not (scope and scope not in enabled[impl.plugin_name].granted)
+        ]
+        if not chosen:
+            return []
+        shop = shop_info(self.state.db, shop_id)  # once per call, shared by every plugin's context
+        return [(plugin, impl, self.state.context_for(shop_id, plugin, shop)) for plugin, impl in chosen]
 
     # -- running -------------------------------------------------------------------------
     def _submit(self, hook: str, impl, ctx, kwargs: dict[str, Any]) -> Future | str:

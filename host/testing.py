@@ -13,10 +13,10 @@ Fixtures:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import os
 import tomllib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
