@@ -22,6 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "QUARANTINE_AFTER": 5,  # consecutive failures before a plugin is quarantined for a shop
     "MAX_UPLOAD_MB": 20,
     "API_RATE_LIMIT": "600 per minute",
+    "EMBED_EVENT_RATE_LIMIT": "300 per minute",  # per client address, for the public event beacon
+    "WIDGET_CACHE_SECONDS": 10,  # Cache-Control max-age of the embed fragment and JSON answers
     "TRACE_HOOKS": False,
     "LOAD_ENTRY_POINTS": True,
     "EXTRA_PLUGINS": [],  # plugin objects or modules registered directly (tests, embedding)

@@ -82,7 +82,18 @@ class Dispatcher:
             return []
         budget = self.storefront_budget if hook in STOREFRONT_HOOKS else self.background_budget
         started = {plugin.name: (self._submit(hook, impl, ctx, kwargs), plugin) for plugin, impl, ctx in calls}
-        return self._collect(hook, shop_id, started, budget)
+        return self._collect(hook, shop_id, started, budget, RESULT_CHECKS.get(hook))
+
+    def call_registered(self, plugin, shop, label: str, function: Callable, kwargs: dict[str, Any],
+                        check: Callable[[Any], bool] | None = None, budget: float | None = None) -> HookResult | None:
+        """Run one callable a plugin registered (a widget, an admin page) for one shop, isolated
+        exactly like a storefront hook (or under `budget` seconds). `plugin` is the shop's
+        EnabledPlugin, `shop` its ShopInfo. Returns None when the call failed (logged and counted)."""
+        impl = _Registered(plugin.name, function, ("ctx", *kwargs))
+        ctx = self.state.context_for(shop.id, plugin, shop)
+        started = {plugin.name: (self._submit(label, impl, ctx, kwargs), plugin)}
+        results = self._collect(label, shop.id, started, budget or self.storefront_budget, check)
+        return results[0] if results else None
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -121,7 +132,7 @@ class Dispatcher:
             if self.trace:
                 trace_log.info("hook %s plugin %s took %.2f ms", hook, name, (time.perf_counter() - began) * 1000)
 
-    def _collect(self, hook: str, shop_id: int, started: dict, budget: float) -> list[HookResult]:
+    def _collect(self, hook: str, shop_id: int, started: dict, budget: float, check) -> list[HookResult]:
         deadline = time.monotonic() + budget
         pending = {f for f, _plugin in started.values() if isinstance(f, Future)}
         while pending:
@@ -131,7 +142,7 @@ class Dispatcher:
             _done, pending = wait(pending, timeout=remaining, return_when=FIRST_COMPLETED)
         results = []
         for name, (future, plugin) in started.items():
-            value = self._outcome(hook, name, future, budget)
+            value = self._outcome(hook, name, future, budget, check)
             if isinstance(value, PluginFailure):
                 self._fail(shop_id, hook, name, str(value))
                 continue
@@ -140,7 +151,7 @@ class Dispatcher:
             results.append(HookResult(name, value))
         return results
 
-    def _outcome(self, hook: str, name: str, future: Future | str, budget: float) -> Any:
+    def _outcome(self, hook: str, name: str, future: Future | str, budget: float, check) -> Any:
         if isinstance(future, str):
             return PluginFailure(future)
         if not future.done():
@@ -151,7 +162,6 @@ class Dispatcher:
             log.error("plugin %s failed in %s: %r", name, hook, error, exc_info=error)
             return PluginFailure(f"{hook} raised {type(error).__name__}: {error}")
         value = future.result()
-        check = RESULT_CHECKS.get(hook)
         if check is not None and not check(value):
             return PluginFailure(f"{hook} returned {type(value).__name__}, which this hook does not accept")
         return value
@@ -180,6 +190,15 @@ class Dispatcher:
             ctx = self.state.context_for_name(shop_id, name)
             future = self.pool.submit(self._run, "on_disable", name, impl.function, {"ctx": ctx})
             future.add_done_callback(lambda f: _log_disable_failure(name, f))
+
+
+@dataclass(frozen=True)
+class _Registered:
+    """A registered callable dressed like a pluggy HookImpl, so one code path runs both."""
+
+    plugin_name: str
+    function: Callable
+    argnames: tuple[str, ...]
 
 
 def _log_disable_failure(name: str, future: Future) -> None:

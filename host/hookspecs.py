@@ -127,3 +127,62 @@ def render_slot(ctx, slot, product):
             if slot == "product.below_description" and product:
                 return Markup("<p class='ships'>Ships in {} days</p>").format(ctx.settings["days"])
     """
+
+
+@hookspec
+def register_widgets(register):
+    """Register the storefront widgets this plugin serves.
+
+    Call ``register(name, render, template=None, title="", description="", params=None)`` once per
+    widget. ``name`` is namespaced by the host as ``"<plugin>.<name>"``; themes embed it with
+    ``{{ widget("<plugin>.<name>", product=product, limit=4) }}``, external storefronts with a
+    ``<div data-sw-widget="<plugin>.<name>" data-product="12">`` placeholder and the embed script.
+
+    ``render(ctx, **params)`` returns a dict (the template's variables) or None to show nothing.
+    It runs under the storefront time budget: a widget whose plugin is disabled, quarantined,
+    slow or failing renders nothing and the page is still served. ``product`` arrives as the
+    product dict (the host looks up an id given by the embed script, within the shop); other
+    parameters arrive as given, or loaded through ``params``, a marshmallow Schema class, when you
+    pass one (query-string values are strings, so declare fields to have them converted; a bad
+    value gets a 400 from the widget endpoints and renders nothing in a theme).
+
+    ``template`` defaults to ``"<plugin>/<name>.html"``, looked up in the shop's theme first, then
+    in the plugin package's ``templates/`` folder, then the host's defaults; a theme that overrides
+    it can extend the plugin's own version with ``{% extends "default:<plugin>/<name>.html" %}``.
+    Templates are autoescaped. The same dict is what the JSON endpoint returns to headless
+    storefronts, so keep it JSON-able.
+
+    Example::
+
+        @hookimpl
+        def register_widgets(register):
+            def badge(ctx, product=None):
+                left = sum(v["inventory_qty"] for v in product["variants"]) if product else 0
+                return {"left": left} if 0 < left <= ctx.settings["threshold"] else None
+            register("badge", badge, title="Low stock badge")
+    """
+
+
+@hookspec
+def register_admin_pages(register):
+    """Register pages this plugin adds to the admin panel.
+
+    Call ``register(slug, title, view, template=None, methods=("GET",), editors=False)`` once per
+    page. The page lives at ``/admin/plugins/<plugin>/<slug>`` and is listed in the admin
+    navigation for shops that enabled the plugin. ``view(ctx, request)`` gets the shop context and
+    the Flask request, and returns a dict of template variables (or None for an empty page); for a
+    ``POST`` the host has already checked the CSRF token. ``template`` defaults to
+    ``"<plugin>/admin/<slug>.html"`` in the plugin's ``templates/`` folder; it should
+    ``{% extends "admin/plugin_page.html" %}`` and fill ``{% block plugin_content %}``. Put
+    ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field of every form. Only owners see the page
+    unless ``editors=True``.
+
+    Example::
+
+        @hookimpl
+        def register_admin_pages(register):
+            def overview(ctx, request):
+                stock = {p["title"]: sum(v["inventory_qty"] for v in p["variants"]) for p in ctx.products()}
+                return {"low": {title: left for title, left in stock.items() if left < 5}}
+            register("overview", "Low stock", overview)
+    """

@@ -39,6 +39,17 @@ class InstalledPlugin:
     def loadable(self) -> bool:
         return self.meta is not None and not self.load_error
 
+    @property
+    def package_dir(self) -> Path | None:
+        """The folder of the plugin's module: its `templates/` and `static/` live there."""
+        module = self.obj if isinstance(self.obj, ModuleType) else sys.modules.get(type(self.obj).__module__)
+        source = getattr(module, "__file__", None)
+        return Path(source).resolve().parent if source else None
+
+    def resource_dir(self, kind: str) -> Path | None:
+        folder = self.package_dir / kind if self.package_dir else None
+        return folder if folder is not None and folder.is_dir() else None
+
 
 class PluginRegistry:
     """The plugins installed on this server, registered with one pluggy manager."""

@@ -1,0 +1,197 @@
+"""Widgets: registration, rendering through the dispatcher, templates and the lookup chain."""
+
+from __future__ import annotations
+
+import pytest
+
+import tests.widget_doubles as shelf
+from host import PluginMeta, hookimpl
+from host.app import state_of
+from host.context import shop_info
+from host.testing import add_fixture_shop, build_app
+from host.widgets import WidgetError
+
+PAYLOAD = '<script>alert(1)</script>" onmouseover="alert(2)'
+
+
+@pytest.fixture
+def app(sw_app_factory):
+    return sw_app_factory(plugins=[shelf])
+
+
+@pytest.fixture
+def shop(app):
+    fixture = add_fixture_shop(app)
+    fixture.enable("shelf")
+    return fixture
+
+
+def render(shop, name, theme="default", **params):
+    return shop.state.widget_renderer.html(shop_info(shop.state.db, shop.id), theme, name, params)
+
+
+def data(shop, name, **params):
+    return shop.state.widget_renderer.data(shop_info(shop.state.db, shop.id), name, params)
+
+
+def failures(shop, plugin="shelf"):
+    return shop.state.lifecycle.describe_one(shop.id, plugin)["failure_count"]
+
+
+def test_register_widgets_namespaces_names_by_plugin(app):
+    widgets = state_of(app).widgets
+    assert {w.name for w in widgets.of_plugin("shelf")} == {
+        "shelf.list", "shelf.echo", "shelf.broken", "shelf.slow", "shelf.garbage", "shelf.nothing"}
+    assert widgets.get("shelf.list").template == "shelf/list.html"
+    assert widgets.get("shelf.list").title == "Same category"
+
+
+class BadRegistration:
+    plugin_meta = PluginMeta(name="badwidgets", version="1.0.0")
+
+    @hookimpl
+    def register_widgets(self, register):
+        register("Not A Name", lambda ctx: None)
+
+
+def test_a_broken_registration_marks_the_plugin_and_spares_the_host(sw_app_factory):
+    app = sw_app_factory(plugins=[shelf, BadRegistration()])
+    state = state_of(app)
+    assert "must be lowercase" in state.registry.get("badwidgets").load_error
+    assert state.widgets.get("shelf.list")
+
+
+def test_widget_renders_its_plugin_template_with_the_data(shop):
+    html = render(shop, "shelf.list", limit=5)
+    assert html.startswith('<ul class="shelf">')
+    assert "Enamel Camp Mug 350 ml</a>" in html and "Merino Crew Sweater</a>" in html
+    assert data(shop, "shelf.list", product="enamel-camp-mug") is None  # alone in its category
+
+
+def test_params_are_loaded_through_the_widgets_schema(shop):
+    assert len(data(shop, "shelf.list", limit="1")["products"]) == 1
+    with pytest.raises(WidgetError) as bad:
+        data(shop, "shelf.list", limit="99")
+    assert bad.value.status == 400 and "limit" in bad.value.fields
+
+
+def test_unknown_parameters_are_refused_before_the_plugin_runs(shop):
+    with pytest.raises(WidgetError) as bad:
+        data(shop, "shelf.echo", colour="red")
+    assert bad.value.fields == {"colour": ["unknown parameter"]}
+    assert failures(shop) == 0
+
+
+def test_product_ids_and_handles_are_looked_up_within_the_shop(app, shop):
+    other = add_fixture_shop(app, slug="other", name="Other")
+    other.enable("shelf")
+    with shop.state.db.session() as session:
+        from host.models import Product
+        foreign_id = session.query(Product.id).filter_by(shop_id=other.id).first()[0]
+    assert data(shop, "shelf.echo", product="enamel-camp-mug")["title"] == "Enamel Camp Mug 350 ml"
+    with pytest.raises(WidgetError) as missing:
+        data(shop, "shelf.echo", product=str(foreign_id))
+    assert missing.value.status == 404
+
+
+def test_unknown_widget_is_a_404(shop):
+    with pytest.raises(WidgetError) as missing:
+        data(shop, "shelf.nope")
+    assert missing.value.status == 404
+
+
+@pytest.mark.parametrize("name", ["shelf.broken", "shelf.slow", "shelf.garbage", "shelf.nothing"])
+def test_a_failing_slow_or_empty_widget_renders_nothing(shop, name):
+    assert render(shop, name) == ""
+    assert failures(shop) == (0 if name == "shelf.nothing" else 1)
+
+
+def test_repeated_failures_quarantine_the_plugin_and_its_widgets_go_quiet(shop):
+    for _ in range(shop.state.lifecycle.quarantine_after):
+        render(shop, "shelf.broken")
+    assert shop.state.lifecycle.describe_one(shop.id, "shelf")["state"] == "quarantined"
+    assert data(shop, "shelf.echo", note="hi") is None
+
+
+def test_disabled_plugin_renders_nothing(shop):
+    shop.state.disable_plugin(shop.id, "shelf")
+    assert render(shop, "shelf.echo", note="hi") == ""
+
+
+def test_widget_output_is_escaped(shop):
+    html = render(shop, "shelf.echo", note=PAYLOAD)
+    assert "<script>" not in html and 'title="<' not in html
+    assert "&lt;script&gt;" in html and "&#34; onmouseover" in html
+
+
+def test_widget_global_wraps_output_and_swallows_errors(app, shop):
+    state = shop.state
+    env = state.themes.environment("default")
+    public = state.shops.by_slug(shop.slug)
+    template = env.from_string('{{ widget("shelf.echo", note=note) }}|{{ widget("shelf.nope") }}|'
+                               '{{ widget("shelf.list", limit=50) }}|{{ widget("shelf.broken") }}')
+    with app.test_request_context("/"):
+        out = template.render(shop=public, note="hello")
+    first, unknown, bad_params, broken = out.split("|")
+    assert first.startswith('<div class="sw-widget" data-sw-widget="shelf.echo" data-sw-product="">')
+    assert "hello" in first and unknown == bad_params == broken == ""
+
+
+def test_widget_global_without_a_storefront_shop_renders_nothing(app):
+    template = state_of(app).themes.environment("default").from_string('{{ widget("shelf.echo") }}')
+    with app.test_request_context("/"):
+        assert template.render() == ""
+
+
+def test_enabled_plugins_are_read_once_per_request(app, shop, monkeypatch):
+    state = shop.state
+    calls = []
+    original = state.lifecycle.enabled
+    monkeypatch.setattr(state.lifecycle, "enabled", lambda shop_id: calls.append(shop_id) or original(shop_id))
+    template = state.themes.environment("default").from_string(
+        '{{ widget("shelf.echo") }}{{ widget("shelf.echo") }}{{ widget("shelf.list") }}')
+    with app.test_request_context("/"):
+        template.render(shop=state.shops.by_slug(shop.slug))
+    assert calls == [shop.id]
+
+
+def theme_app(tmp_path, files: dict[str, str]):
+    for path, text in files.items():
+        target = tmp_path / "themes" / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    app = build_app(tmp_path, plugins=[shelf])
+    fixture = add_fixture_shop(app)
+    fixture.enable("shelf")
+    return app, fixture
+
+
+def test_a_theme_template_overrides_the_plugins_and_can_extend_it(tmp_path):
+    app, shop = theme_app(tmp_path, {
+        "plain/theme.toml": 'title = "Plain"\n',
+        "plain/templates/shelf/echo.html": '<em>{{ note }}</em> {% include "default:shelf/echo.html" %}',
+        "plain/templates/index.html": "plain",
+    })
+    try:
+        themed = render(shop, "shelf.echo", theme="plain", note="hi")
+        stock = render(shop, "shelf.echo", theme="default", note="hi")
+        assert themed.startswith("<em>hi</em>") and '<p class="echo" title="hi">' in themed
+        assert "<em>" not in stock
+        assert shop.state.themes.get("plain").title == "Plain"
+    finally:
+        state_of(app).close()
+
+
+def test_a_broken_widget_template_counts_against_the_plugin(tmp_path):
+    app, shop = theme_app(tmp_path, {"plain/templates/shelf/echo.html": "{% if %}"})
+    try:
+        assert render(shop, "shelf.echo", theme="plain", note="hi") == ""
+        assert failures(shop) == 1
+    finally:
+        state_of(app).close()
+
+
+def test_an_unknown_theme_falls_back_to_the_default(shop):
+    if "default" not in shop.state.themes.themes:
+        pytest.skip("no default theme installed")
+    assert shop.state.themes.get("gone").name == "default"

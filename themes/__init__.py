@@ -1,0 +1,1 @@
+"""Storefront themes: one folder each (theme.toml, templates/, static/); `default` first."""
