@@ -21,6 +21,9 @@ from host.dispatcher import Dispatcher
 from host.jobs import JobQueue
 from host.lifecycle import EnabledPlugin, Lifecycle
 from host.plugins import PluginRegistry, default_manifest
+from host.shopcache import ShopCache
+from host.themes import ThemeHost
+from host.widgets import WidgetRegistry, WidgetRenderer, widget_global
 
 log = logging.getLogger("shopwright")
 
@@ -40,6 +43,12 @@ class AppState:
         self.jobs = JobQueue(self.db, config, self.job_context)
         self.jobs.on_plugin_failure = self.lifecycle.record_failure
         self._register_job_types()
+        self.shops = ShopCache(self.db)
+        self.widgets = WidgetRegistry()
+        self.widgets.collect(self.registry)
+        self.widget_renderer = WidgetRenderer(self)
+        self.themes = ThemeHost(config["INSTANCE_PATH"], self.registry, auto_reload=bool(config.get("DEBUG")))
+        self.themes.globals["widget"] = widget_global(self.widget_renderer)
 
     # -- contexts ------------------------------------------------------------------------
     def context_for(self, shop_id: int, plugin: EnabledPlugin, shop: ShopInfo | None = None) -> ShopContext:
@@ -116,9 +125,11 @@ def state_of(app: Flask) -> AppState:
 
 def _register_blueprints(app: Flask) -> None:
     from host.api import create_api
+    from host.embed import create_embed
     from host.introspection import introspection
 
     app.register_blueprint(introspection)
+    create_embed(app)
     create_api(app)
 
 
