@@ -7,7 +7,7 @@ export SHOPWRIGHT_INSTANCE ?= $(CURDIR)/instance
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo serve test test-fast test-postgres lint bench-host clean
+.PHONY: install demo serve test test-fast test-postgres lint bench-host bench-widgets clean
 
 install: $(STAMP)
 
@@ -38,10 +38,13 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 lint: install
-	$(BIN)/ruff check host plugins kernels tests bench
+	$(BIN)/ruff check host plugins kernels tests bench examples
 
 bench-host: install
 	$(BIN)/python bench/host_api.py
+
+bench-widgets: install
+	$(BIN)/python bench/widgets.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -12,4 +12,4 @@ import torch  # noqa: E402  (torch does not import triton)
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
-pytest_plugins = ["host.testing"]
+pytest_plugins = ["host.testing", "tests.browser_kit"]
