@@ -7,6 +7,8 @@ nothing needs a restart.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,10 @@ from host.plugins import InstalledPlugin, PluginRegistry
 from host.settings import SettingsError, load_settings
 
 log = logging.getLogger("shopwright.lifecycle")
+
+#: How long storefront reads may reuse a shop's enabled plugins. A change made in this process is
+#: seen at once; other server processes see it within this many seconds.
+RECENT_S = 2.0
 
 
 class PluginError(Exception):
@@ -43,6 +49,9 @@ class Lifecycle:
         self.db = db
         self.registry = registry
         self.quarantine_after = quarantine_after
+        self._recent: dict[int, tuple[float, int, dict[str, EnabledPlugin]]] = {}
+        self._generation = 0  # bumped by every change this process makes
+        self._lock = threading.Lock()
 
     # -- reading -------------------------------------------------------------------------
     def enabled(self, shop_id: int) -> dict[str, EnabledPlugin]:
@@ -51,6 +60,24 @@ class Lifecycle:
                 select(PluginState).where(PluginState.shop_id == shop_id, PluginState.state == "enabled")
             ).all()
             return {row.plugin: self._enabled_view(row) for row in rows if row.plugin in self.registry.plugins}
+
+    def enabled_recent(self, shop_id: int) -> dict[str, EnabledPlugin]:
+        """`enabled`, reused for up to RECENT_S: the storefront asks on every page view."""
+        now = time.monotonic()
+        cached = self._recent.get(shop_id)
+        if cached is not None and cached[0] > now and cached[1] == self._generation:
+            return cached[2]
+        generation = self._generation
+        found = self.enabled(shop_id)
+        with self._lock:
+            if len(self._recent) > 10_000:
+                self._recent.clear()
+            self._recent[shop_id] = (now + RECENT_S, generation, found)
+        return found
+
+    def _changed(self) -> None:
+        with self._lock:
+            self._generation += 1
 
     def describe(self, shop_id: int) -> list[dict[str, Any]]:
         """Every installed plugin with its state for this shop (for the API, CLI and admin)."""
@@ -74,6 +101,7 @@ class Lifecycle:
             row = self._row(session, shop_id, name)
             self._validate_stored_settings(plugin, row)
             row.state, row.granted, row.consecutive_failures, row.reason = "enabled", granted, 0, ""
+        self._changed()
         log.info("plugin %s enabled for shop %s with %s", name, shop_id, granted)
         return self.describe_one(shop_id, name)
 
@@ -82,6 +110,7 @@ class Lifecycle:
         with self.db.session() as session:
             row = self._row(session, shop_id, name)
             row.state = "disabled"
+        self._changed()
         log.info("plugin %s disabled for shop %s", name, shop_id)
         return self.describe_one(shop_id, name)
 
@@ -92,6 +121,7 @@ class Lifecycle:
             row.failure_count += 1
             row.consecutive_failures += 1
             row.last_error = error[:2000]
+            self._changed()
             if row.state == "enabled" and row.consecutive_failures >= self.quarantine_after:
                 row.state = "quarantined"
                 row.reason = f"{row.consecutive_failures} failures in a row; last: {error[:500]}"
@@ -104,6 +134,7 @@ class Lifecycle:
             row = self._row(session, shop_id, name, create=False)
             if row is not None and row.consecutive_failures:
                 row.consecutive_failures = 0
+                self._changed()
 
     def update_settings(self, shop_id: int, name: str, submitted: dict[str, Any]) -> dict[str, Any]:
         """Validate and store settings; raises SettingsError (field errors), old settings kept."""
@@ -114,6 +145,7 @@ class Lifecycle:
             row = self._row(session, shop_id, name)
             new = load_settings(plugin.meta, submitted, previous=row.settings)
             row.settings = new
+        self._changed()
         return new
 
     def stored_settings(self, shop_id: int, name: str) -> dict[str, Any]:

@@ -109,7 +109,7 @@ class WidgetRenderer:
              enabled: dict[str, EnabledPlugin] | None = None) -> dict | None:
         """The widget's dict, or None when it shows nothing (disabled, failed, slow, or said so)."""
         widget = self.registry.get(name)
-        enabled = self.state.lifecycle.enabled(shop.id) if enabled is None else enabled
+        enabled = self.state.lifecycle.enabled_recent(shop.id) if enabled is None else enabled
         plugin = enabled.get(widget.plugin)
         if plugin is None:
             return None
@@ -165,10 +165,10 @@ class WidgetRenderer:
     def enabled_for_request(self, shop_id: int) -> dict[str, EnabledPlugin]:
         """The shop's enabled plugins, read once per request however many widgets a page has."""
         if not has_request_context():
-            return self.state.lifecycle.enabled(shop_id)
+            return self.state.lifecycle.enabled_recent(shop_id)
         cache = g.setdefault("sw_enabled_plugins", {})
         if shop_id not in cache:
-            cache[shop_id] = self.state.lifecycle.enabled(shop_id)
+            cache[shop_id] = self.state.lifecycle.enabled_recent(shop_id)
         return cache[shop_id]
 
 

@@ -146,13 +146,20 @@ def test_widget_global_without_a_storefront_shop_renders_nothing(app):
 def test_enabled_plugins_are_read_once_per_request(app, shop, monkeypatch):
     state = shop.state
     calls = []
-    original = state.lifecycle.enabled
-    monkeypatch.setattr(state.lifecycle, "enabled", lambda shop_id: calls.append(shop_id) or original(shop_id))
+    original = state.lifecycle.enabled_recent
+    monkeypatch.setattr(state.lifecycle, "enabled_recent", lambda shop_id: calls.append(shop_id) or original(shop_id))
     template = state.themes.environment("default").from_string(
         '{{ widget("shelf.echo") }}{{ widget("shelf.echo") }}{{ widget("shelf.list") }}')
     with app.test_request_context("/"):
         template.render(shop=state.shops.by_slug(shop.slug))
     assert calls == [shop.id]
+
+
+def test_storefront_reads_see_a_change_made_in_this_process_at_once(shop):
+    lifecycle = shop.state.lifecycle
+    assert "shelf" in lifecycle.enabled_recent(shop.id)
+    shop.state.disable_plugin(shop.id, "shelf")
+    assert "shelf" not in lifecycle.enabled_recent(shop.id)
 
 
 def theme_app(tmp_path, files: dict[str, str]):
