@@ -20,6 +20,7 @@ from host.db import Database
 from host.dispatcher import Dispatcher
 from host.jobs import JobQueue
 from host.lifecycle import EnabledPlugin, Lifecycle
+from host.plugincache import PluginCache
 from host.plugins import PluginRegistry, default_manifest
 from host.shopcache import ShopCache
 from host.themes import ThemeHost
@@ -35,10 +36,12 @@ class AppState:
         self.config = config
         self.db = Database(config["DATABASE_URL"])
         self.db.upgrade()
+        self.plugin_cache = PluginCache()
         self.registry = PluginRegistry()
         manifest = Path(config["MANIFEST_PATH"]) if config["MANIFEST_PATH"] else default_manifest()
         self.registry.discover(manifest, config["LOAD_ENTRY_POINTS"], list(config["EXTRA_PLUGINS"]))
         self.lifecycle = Lifecycle(self.db, self.registry, int(config["QUARANTINE_AFTER"]))
+        self.lifecycle.on_change.append(lambda shop_id, name: self.plugin_cache.forget(name, shop_id, all_keys=True))
         self.dispatcher = Dispatcher(self, config)
         self.jobs = JobQueue(self.db, config, self.job_context)
         self.jobs.on_plugin_failure = self.lifecycle.record_failure
@@ -124,13 +127,17 @@ def state_of(app: Flask) -> AppState:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from host.admin import create_admin
     from host.api import create_api
     from host.embed import create_embed
     from host.introspection import introspection
+    from host.storefront import create_storefront
 
     app.register_blueprint(introspection)
     create_embed(app)
+    create_storefront(app)
     create_api(app)
+    create_admin(app)
 
 
 def _configure_logging(settings: dict[str, Any]) -> None:

@@ -261,6 +261,27 @@ def _parse_pair(pair: str) -> tuple[str, object]:
 
 
 @main.group()
+def plugin() -> None:
+    """Write your own plugin."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where to create the package folder")
+def plugin_new(name: str, directory: Path) -> None:
+    """Create the package shopwright-NAME/ for a new plugin, with a widget, settings and tests."""
+    from host.scaffold import ScaffoldError, create_plugin
+
+    try:
+        folder = create_plugin(name, directory)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created plugin {name} in {folder}")
+    click.echo(f"next:\n  cd {folder}\n  pip install -e '.[test]'   # or run from here: PYTHONPATH=. pytest\n  pytest")
+
+
+@main.group()
 def jobs() -> None:
     """Background jobs."""
 

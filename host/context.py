@@ -44,6 +44,9 @@ class ShopContext:
         self.granted = frozenset(granted)
         self.settings = settings
         self.log = logging.getLogger(f"shopwright.plugin.{plugin}")
+        #: What this plugin keeps for this shop between calls (`host.plugincache.ShopCacheView`);
+        #: emptied by the host when the owner enables, disables or reconfigures the plugin.
+        self.cache = state.plugin_cache.view(plugin, shop.id)
 
     # -- catalogue -----------------------------------------------------------------------
     def products(self, ids: list[int] | None = None, category: str | None = None,

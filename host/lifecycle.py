@@ -52,6 +52,8 @@ class Lifecycle:
         self._recent: dict[int, tuple[float, int, dict[str, EnabledPlugin]]] = {}
         self._generation = 0  # bumped by every change this process makes
         self._lock = threading.Lock()
+        #: Called with (shop_id, plugin) after an enable, disable, quarantine or settings change.
+        self.on_change: list = []
 
     # -- reading -------------------------------------------------------------------------
     def enabled(self, shop_id: int) -> dict[str, EnabledPlugin]:
@@ -75,9 +77,12 @@ class Lifecycle:
             self._recent[shop_id] = (now + RECENT_S, generation, found)
         return found
 
-    def _changed(self) -> None:
+    def _changed(self, shop_id: int | None = None, name: str | None = None) -> None:
         with self._lock:
             self._generation += 1
+        if shop_id is not None:
+            for listener in self.on_change:
+                listener(shop_id, name)
 
     def describe(self, shop_id: int) -> list[dict[str, Any]]:
         """Every installed plugin with its state for this shop (for the API, CLI and admin)."""
@@ -101,7 +106,7 @@ class Lifecycle:
             row = self._row(session, shop_id, name)
             self._validate_stored_settings(plugin, row)
             row.state, row.granted, row.consecutive_failures, row.reason = "enabled", granted, 0, ""
-        self._changed()
+        self._changed(shop_id, name)
         log.info("plugin %s enabled for shop %s with %s", name, shop_id, granted)
         return self.describe_one(shop_id, name)
 
@@ -110,7 +115,7 @@ class Lifecycle:
         with self.db.session() as session:
             row = self._row(session, shop_id, name)
             row.state = "disabled"
-        self._changed()
+        self._changed(shop_id, name)
         log.info("plugin %s disabled for shop %s", name, shop_id)
         return self.describe_one(shop_id, name)
 
@@ -122,11 +127,15 @@ class Lifecycle:
             row.consecutive_failures += 1
             row.last_error = error[:2000]
             self._changed()
+            quarantined = False
             if row.state == "enabled" and row.consecutive_failures >= self.quarantine_after:
                 row.state = "quarantined"
                 row.reason = f"{row.consecutive_failures} failures in a row; last: {error[:500]}"
                 log.warning("plugin %s quarantined for shop %s: %s", name, shop_id, row.reason)
-                return True
+                quarantined = True
+        if quarantined:
+            self._changed(shop_id, name)
+        return quarantined
         return False
 
     def record_success(self, shop_id: int, name: str) -> None:
@@ -145,7 +154,7 @@ class Lifecycle:
             row = self._row(session, shop_id, name)
             new = load_settings(plugin.meta, submitted, previous=row.settings)
             row.settings = new
-        self._changed()
+        self._changed(shop_id, name)
         return new
 
     def stored_settings(self, shop_id: int, name: str) -> dict[str, Any]:

@@ -1,34 +1,67 @@
 """The test kit for plugin authors (and the host's own tests).
 
 Use it from a plugin package's tests with ``pytest_plugins = ["host.testing"]`` in conftest.py.
+Everything runs offline in a temporary instance folder; nothing needs the plugin to be installed.
+
 Fixtures:
 
 - ``sw_app_factory(plugins=[...], **config)``: build an isolated app in a temporary instance
   folder, with your plugin objects or modules registered directly (no install needed).
 - ``sw_app``: an app with no extra plugins; ``sw_shop``: a fixture shop ("acme") with a few
   products, customers, orders and reviews, as a ``FixtureShop``; ``sw_client``: a Flask test client.
-- ``FixtureShop.api_key(*scopes)`` makes an API key; ``FixtureShop.enable(name)`` enables a
-  plugin with every permission it asks for.
+- ``sw_storefront``: a ``Storefront`` for ``sw_shop`` (product pages, widget endpoints).
+- ``sw_fake_text_model``: a ``host.inference.FakeTextBackend`` (echoes, or replies from a
+  script you set on ``.replies``); ``sw_fake_embedder``: a ``host.inference.FakeEmbeddingBackend``.
+
+The fixture shop: "Enamel Camp Mug 350 ml" (handle ``enamel-camp-mug``, Outdoor, stock 12, one
+order, one verified 5-star review) and "Merino Crew Sweater" (``merino-crew``, Apparel, sizes
+S/M/L with stock 3, 0 and 5), one customer (Dana Reyes).
+
+``FixtureShop`` methods:
+
+- ``enable(name, grant=None)`` with every permission the plugin asks for (or only ``grant``);
+  ``disable(name)``; ``configure(name, **settings)`` (raises ``host.settings.SettingsError``
+  with field errors); ``plugin_state(name)`` (state, granted, failure_count, last_error, ...).
+- ``product(handle)`` the product dict a widget receives; ``add_order({handle: quantity})`` and
+  ``add_review(handle, rating, body)`` record rows and tell enabled plugins
+  (``on_order_created`` / ``on_review_created``) as an import does; ``call(hook, **kwargs)``
+  calls a hook through the dispatcher; ``api_key(*scopes)``; ``add_user(email, password, role)``.
+
+Helpers:
+
+- ``widget_data(shop, name, **params)``: the dict a widget's render returns (None: shows nothing);
+  ``render_widget(app, shop, name, **params)``: its HTML in the shop's theme ("" when nothing).
+- ``Storefront(client, slug)``: ``product_page(handle)``, ``widget_html(name, **params)`` and
+  ``widget_json(name, **params)`` (the embed endpoints).
+- ``admin_client(app, shop, role="owner")``: a test client signed in to the admin, whose
+  ``post`` adds the CSRF token for you.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from host import serialize
+from host.api.fastread import fetch_one
 from host.apikeys import API_SCOPES, create_key
 from host.app import AppState, create_app, state_of
 from host.config import INSTANCE_FILE
-from host.models import Customer, Order, OrderLine, Product, Review, Variant, utcnow
-from host.shops import create_shop
+from host.context import ShopInfo, shop_info
+from host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
+from host.models import Customer, Order, OrderLine, Product, Review, Shop, Variant, utcnow
+from host.shops import create_shop, create_user
 
 
 @dataclass
@@ -42,11 +75,151 @@ class FixtureShop:
         with self.state.db.session() as session:
             return create_key(session, self.id, name, list(scopes or API_SCOPES))
 
+    @property
+    def info(self) -> ShopInfo:
+        """What the host's widget renderer and contexts take as "the shop"."""
+        return shop_info(self.state.db, self.id)
+
+    @property
+    def theme(self) -> str:
+        with self.state.db.session() as session:
+            return session.get(Shop, self.id).theme or "default"
+
     def enable(self, plugin: str, grant: list[str] | None = None) -> dict:
         return self.state.enable_plugin(self.id, plugin, grant)
 
+    def disable(self, plugin: str) -> dict:
+        return self.state.disable_plugin(self.id, plugin)
+
+    def configure(self, plugin: str, **settings: Any) -> dict:
+        """Validate and store settings as the admin form does; raises SettingsError, old kept."""
+        return self.state.lifecycle.update_settings(self.id, plugin, settings)
+
+    def plugin_state(self, plugin: str) -> dict:
+        return self.state.lifecycle.describe_one(self.id, plugin)
+
     def call(self, hook: str, **kwargs: Any):
         return self.state.dispatcher.call(hook, self.id, **kwargs)
+
+    def product(self, handle: str) -> dict:
+        """The product dict, exactly as a widget or hook receives it."""
+        found = fetch_one(self.state.db.engine, self.id, "handle", handle)
+        if found is None:
+            raise LookupError(f"no product {handle!r} in shop {self.slug}")
+        return serialize.product_dict(found)
+
+    def add_order(self, lines: Mapping[str, int], placed_at: datetime | None = None, notify: bool = True) -> dict:
+        """Record an order of `{handle: quantity}` (each product's first variant); with `notify`,
+        enabled plugins holding read:orders hear of it through `on_order_created`."""
+        with self.state.db.session() as session:
+            order = Order(shop_id=self.id, number=f"#T{uuid.uuid4().hex[:8]}", placed_at=placed_at or utcnow(),
+                          lines=[self._order_line(session, handle, qty) for handle, qty in lines.items()])
+            order.total = sum((line.unit_price * line.quantity for line in order.lines), Decimal("0"))
+            session.add(order)
+            session.flush()
+            payload = serialize.order_dict(order)
+        if notify:
+            self.call("on_order_created", order=payload)
+        return payload
+
+    def add_review(self, handle: str, rating: int, body: str = "", title: str = "", author_name: str = "A shopper",
+                   verified_purchase: bool = True, created_at: datetime | None = None, notify: bool = True) -> dict:
+        """Record a genuine review as an import would; `on_review_created` tells enabled plugins."""
+        product_id = self.product(handle)["id"]
+        with self.state.db.session() as session:
+            review = Review(shop_id=self.id, external_id=f"test-{uuid.uuid4().hex[:12]}", product_id=product_id,
+                            author_name=author_name, rating=rating, title=title, body=body,
+                            verified_purchase=verified_purchase, created_at=created_at or utcnow())
+            session.add(review)
+            session.flush()
+            payload = serialize.review_dict(review)
+        if notify:
+            self.call("on_review_created", review=payload)
+        return payload
+
+    def add_user(self, email: str, password: str, role: str = "owner") -> None:
+        with self.state.db.session() as session:
+            create_user(session, self.id, email, password, role)
+
+    def _order_line(self, session, handle: str, quantity: int) -> OrderLine:
+        product = session.scalar(select(Product).where(Product.shop_id == self.id, Product.handle == handle))
+        if product is None or not product.variants:
+            raise LookupError(f"no product {handle!r} with a variant in shop {self.slug}")
+        variant = product.variants[0]
+        return OrderLine(shop_id=self.id, sku=variant.sku, product_id=product.id, variant_id=variant.id,
+                         quantity=quantity, unit_price=variant.price)
+
+
+def widget_data(shop: FixtureShop, name: str, **params: Any) -> dict | None:
+    """What the widget's render returned, or None when it shows nothing (disabled, failed, ...).
+    `product` may be a product dict, an id or a handle, as from a theme or the embed script."""
+    return shop.state.widget_renderer.data(shop.info, name, params)
+
+
+def render_widget(app, shop: FixtureShop, name: str, **params: Any) -> str:
+    """The widget's HTML in the shop's theme, without the wrapper element; "" when it shows nothing."""
+    with app.test_request_context():  # templates build links with url_for, as on a real page
+        return str(state_of(app).widget_renderer.html(shop.info, shop.theme, name, params))
+
+
+class Storefront:
+    """A shopper's view of one shop through a Flask test client."""
+
+    def __init__(self, client, slug: str):
+        self.client = client
+        self.slug = slug
+
+    def product_page(self, handle: str):
+        return self.client.get(f"/shop/{self.slug}/p/{handle}")
+
+    def widget_html(self, name: str, **params: Any):
+        """The HTML-fragment endpoint the embed script reads."""
+        return self.client.get(f"/embed/{self.slug}/widgets/{name}.html", query_string=params)
+
+    def widget_json(self, name: str, **params: Any):
+        """The JSON endpoint for headless storefronts."""
+        return self.client.get(f"/embed/{self.slug}/widgets/{name}.json", query_string=params)
+
+
+CSRF_FIELD = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+VALUE = re.compile(r'value="([^"]+)"')
+
+
+class AdminClient:
+    """A Flask test client for the admin; `post` fills in the CSRF token, read from a page's form
+    (the sign-in page before signing in, the dashboard after)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.signed_in = False
+
+    def get(self, path: str, **kwargs: Any):
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict | None = None, **kwargs: Any):
+        form = {"csrf_token": self.csrf_token(), **(data or {})}
+        return self.client.post(path, data=form, **kwargs)
+
+    def csrf_token(self, page: str | None = None) -> str:
+        page = page or ("/admin/dashboard" if self.signed_in else "/admin/login")
+        html = self.client.get(page).get_data(as_text=True)
+        field = CSRF_FIELD.search(html)
+        token = VALUE.search(field.group(0)) if field else None
+        if token is None:
+            raise AssertionError(f"{page} has no csrf_token field")
+        return token.group(1)
+
+
+def admin_client(app, shop: FixtureShop, role: str = "owner") -> AdminClient:
+    """A client signed in through the real login form as a new `role` of `shop`."""
+    email, password = f"{role}-{uuid.uuid4().hex[:6]}@{shop.slug}.example", "correct horse battery"
+    shop.add_user(email, password, role)
+    client = AdminClient(app.test_client())
+    response = client.post("/admin/login", {"shop": shop.slug, "email": email, "password": password})
+    if response.status_code != 302:
+        raise AssertionError(f"admin login failed with {response.status_code}")
+    client.signed_in = True
+    return client
 
 
 def build_app(tmp_path, plugins: list | None = None, **config: Any):
@@ -56,7 +229,7 @@ def build_app(tmp_path, plugins: list | None = None, **config: Any):
         "JOB_WORKERS": 0,
         "LOAD_ENTRY_POINTS": False,
         "EXTRA_PLUGINS": list(plugins or []),
-        "STOREFRONT_HOOK_BUDGET_MS": 200,
+        "STOREFRONT_HOOK_BUDGET_MS": 1000,  # roomy: a loaded CI machine must not fail good plugins
         "BACKGROUND_HOOK_BUDGET_MS": 2000,
         "API_RATE_LIMIT": "100000 per minute",
         "TESTING": True,
@@ -146,3 +319,18 @@ def sw_shop(sw_app) -> FixtureShop:
 @pytest.fixture
 def sw_client(sw_app):
     return sw_app.test_client()
+
+
+@pytest.fixture
+def sw_storefront(sw_shop) -> Storefront:
+    return Storefront(sw_shop.app.test_client(), sw_shop.slug)
+
+
+@pytest.fixture
+def sw_fake_text_model() -> FakeTextBackend:
+    return FakeTextBackend()
+
+
+@pytest.fixture
+def sw_fake_embedder() -> FakeEmbeddingBackend:
+    return FakeEmbeddingBackend()

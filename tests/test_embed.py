@@ -209,3 +209,9 @@ def test_plugin_static_files_are_served_from_the_plugin_package(client, tmp_path
     finally:
         (static / "shelf.css").unlink()
         static.rmdir()
+
+
+
+def test_links_in_a_fragment_name_this_server(client, shop):
+    html = client.get("/embed/acme/widgets/shelf.link.html?product=merino-crew").text
+    assert 'href="http://localhost/shop/acme/p/merino-crew"' in html

@@ -33,12 +33,16 @@ def echo(ctx, product=None, note=""):
     return {"note": note, "title": product["title"] if product else ""}
 
 
+def link(ctx, product=None):
+    return {"product": product} if product else None
+
+
 def broken(ctx, product=None):
     raise RuntimeError("the widget broke")
 
 
 def slow(ctx, product=None):
-    time.sleep(1.0)
+    time.sleep(3.0)  # past the test kit's storefront budget
     return {"note": "too late"}
 
 
@@ -54,6 +58,7 @@ def nothing(ctx, product=None):
 def register_widgets(register):
     register("list", same_category, title="Same category", params=ShelfParams)
     register("echo", echo)
+    register("link", link)
     register("broken", broken, template="shelf/echo.html")
     register("slow", slow, template="shelf/echo.html")
     register("garbage", garbage, template="shelf/echo.html")

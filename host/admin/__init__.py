@@ -1,0 +1,61 @@
+"""The admin panel under /admin: server-rendered pages for a shop's owners and editors.
+
+`create_admin(app)` wires it into one app: the blueprint (one module per page group), CSRF for
+the admin's forms only (the API and the embed endpoints authenticate otherwise), the template
+lookup (the host's templates, then each plugin's `templates/` folder), the login throttle and
+the admin pages plugins register.
+
+Modules: `core` (blueprint, current user, roles, errors, navigation), `auth` (sign in/out),
+`dashboard`, `plugins` (list, enable/disable, settings forms), `uploads`, `jobs`, `drafts`
+(review queue; the logic is `host.drafts`), `pages` (plugin pages), `shop` (shop settings).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader
+
+from host.admin import auth, dashboard, drafts, jobs, pages, plugins, shop, uploads  # noqa: F401  (routes)
+from host.admin.auth import LoginThrottle
+from host.admin.core import EXTENSION, HOST_DIR, admin
+from host.admin.pages import AdminPages
+from host.themes import plugin_template_loader
+
+__all__ = ["AdminExtension", "create_admin"]
+
+
+@dataclass
+class AdminExtension:
+    throttle: LoginThrottle
+    pages: AdminPages
+
+
+def create_admin(app: Flask) -> None:
+    state = app.extensions["shopwright"]
+    _configure_csrf(app)
+    _configure_cookies(app)
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HOST_DIR / "templates")),
+                                     plugin_template_loader(state.registry)])
+    admin_pages = AdminPages()
+    admin_pages.collect(state.registry)
+    app.extensions[EXTENSION] = AdminExtension(LoginThrottle(app.config), admin_pages)
+    app.register_blueprint(admin)
+
+
+def _configure_csrf(app: Flask) -> None:
+    # Not app-wide: the admin blueprint calls `protect()` itself (host.admin.core.guard), so the
+    # API's key-authenticated routes and the cross-site embed endpoints are never touched.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day on one open form
+    CSRFProtect(app)
+
+
+def _configure_cookies(app: Flask) -> None:
+    """Secure cookies only when asked (the server may be reached over plain HTTP on a LAN)."""
+    raw = os.environ.get("SHOPWRIGHT_SESSION_COOKIE_SECURE")
+    if raw is not None:
+        app.config["SESSION_COOKIE_SECURE"] = raw.strip().lower() in {"1", "true", "yes", "on"}

@@ -1,0 +1,43 @@
+"""The uploads page: import a products/customers/orders/reviews/events file and read the
+importer's report. A refused file lists every problem by row (CSV line) and field, and nothing
+is written. Big files can go to the `host.import` background job instead. Owners only.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import flash, redirect, url_for
+from werkzeug.utils import secure_filename
+
+from host.admin.core import admin, owner_only, render, shop_id, state, user
+from host.admin.forms import UploadForm
+from host.importers import import_file
+from host.importers.jobs import JOB_TYPE, shop_uploads
+
+
+@admin.route("/uploads", methods=["GET", "POST"])
+@owner_only
+def uploads():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return render("uploads.html", 422 if form.is_submitted() else 200, form=form, report=None)
+    upload = form.file.data
+    data, filename = upload.read(), upload.filename or "upload"
+    if form.background.data:
+        return _queue(form.kind.data, filename, data)
+    report = import_file(state(), shop_id(), form.kind.data, filename, data)
+    return render("uploads.html", 200 if report.ok else 422, form=UploadForm(formdata=None, kind=form.kind.data),
+                  report=report, filename=filename)
+
+
+def _queue(kind: str, filename: str, data: bytes):
+    folder = shop_uploads(state().config["INSTANCE_PATH"], shop_id())
+    folder.mkdir(parents=True, exist_ok=True)
+    # A random prefix: uploads never overwrite each other, and the name cannot climb out of the folder.
+    path = folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
+    path.write_bytes(data)
+    job_id = state().jobs.enqueue(shop_id(), JOB_TYPE, {"kind": kind, "filename": filename, "path": path.name},
+                                  max_attempts=1, created_by=user().actor)
+    flash(f"{filename} is queued for import as job {job_id}.", "success")
+    return redirect(url_for("admin.jobs_detail", job_id=job_id))

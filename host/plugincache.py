@@ -1,0 +1,64 @@
+"""A short-lived in-memory cache the host keeps for plugins, one namespace per (plugin, shop).
+
+Widgets run on every page view, so a plugin wants to keep what it computed (a ranking, a rating
+summary) for a while. Keeping it in the host rather than in the plugin's module means each app
+has its own (tests build many apps in one process), one shop's entries can never reach another's
+pages, and the host empties a plugin's namespace whenever the owner enables, disables or
+reconfigures it for that shop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+MAX_ENTRIES = 50_000  # a safety net: past it, everything is dropped and recomputed
+
+
+class PluginCache:
+    """The app-wide store; plugins use it through `ctx.cache` (a `ShopCacheView`)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, int, Hashable], tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def view(self, plugin: str, shop_id: int) -> ShopCacheView:
+        return ShopCacheView(self, plugin, shop_id)
+
+    def get(self, namespace: tuple[str, int], key: Hashable, ttl: float, compute: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        entry = self._entries.get((*namespace, key))
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = compute()
+        if ttl > 0:
+            with self._lock:
+                if len(self._entries) >= MAX_ENTRIES:
+                    self._entries.clear()
+                self._entries[(*namespace, key)] = (now + ttl, value)
+        return value
+
+    def forget(self, plugin: str, shop_id: int, key: Hashable | None = None, all_keys: bool = False) -> None:
+        with self._lock:
+            doomed = [k for k in self._entries
+                      if k[0] == plugin and k[1] == shop_id and (all_keys or k[2] == key)]
+            for k in doomed:
+                del self._entries[k]
+
+
+class ShopCacheView:
+    """`ctx.cache`: what one plugin keeps for one shop."""
+
+    def __init__(self, store: PluginCache, plugin: str, shop_id: int):
+        self._store = store
+        self._namespace = (plugin, shop_id)
+
+    def get(self, key: Hashable, ttl: float, compute: Callable[[], Any]) -> Any:
+        """The value kept under `key`, or `compute()`'s, kept for `ttl` seconds (0: not kept)."""
+        return self._store.get(self._namespace, key, ttl, compute)
+
+    def forget(self, key: Hashable | None = None) -> None:
+        """Drop one entry, or every entry of this plugin for this shop when `key` is None."""
+        self._store.forget(*self._namespace, key=key, all_keys=key is None)

@@ -1,0 +1,73 @@
+// Progressive enhancement for the admin: live job progress. Every page works without it.
+(function () {
+  "use strict";
+
+  var POLL_MS = 1000;
+
+  function poller(container) {
+    var url = container.getAttribute("data-jobs-poll");
+    var timer = null;
+
+    function update(job) {
+      var bar = document.querySelector('progress[data-job-id="' + job.id + '"]');
+      if (bar) {
+        bar.value = job.percent;
+        bar.textContent = job.percent + "%";
+      }
+      setText('[data-job-percent="' + job.id + '"]', job.percent + "%");
+      var status = document.querySelector('[data-job-status="' + job.id + '"]');
+      if (status && status.textContent !== job.status) {
+        status.textContent = job.status;
+        status.className = "badge badge-" + job.status;
+      }
+      setText('[data-job-message="' + job.id + '"]', job.message);
+    }
+
+    function setText(selector, text) {
+      var element = document.querySelector(selector);
+      if (element && element.textContent !== text) element.textContent = text;
+    }
+
+    function shownIds() {
+      var ids = {};
+      document.querySelectorAll("progress[data-job-id]").forEach(function (bar) {
+        ids[bar.getAttribute("data-job-id")] = true;
+      });
+      return ids;
+    }
+
+    function query(ids) {
+      return Object.keys(ids).map(function (id) { return "id=" + encodeURIComponent(id); }).join("&");
+    }
+
+    function tick() {
+      var ids = shownIds();
+      fetch(url + "?" + query(ids), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (body) {
+          var running = false;
+          body.jobs.forEach(function (job) {
+            if (!ids[String(job.id)]) return;
+            update(job);
+            if (!job.finished) running = true;
+          });
+          schedule(running ? POLL_MS : 0);
+        })
+        .catch(function () { schedule(POLL_MS * 5); }); // the server may be restarting: back off
+    }
+
+    function schedule(delay) {
+      clearTimeout(timer);
+      if (delay > 0) timer = setTimeout(tick, delay);
+    }
+
+    schedule(POLL_MS);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll('[data-jobs-poll][data-polling="on"]').forEach(poller);
+  });
+})();

@@ -1,0 +1,354 @@
+"""The admin panel as an owner uses it: sign in, dashboard, plugins and their settings, uploads,
+jobs and shop settings (the review queue and plugin pages have files of their own)."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from marshmallow import Schema, fields, validate
+from sqlalchemy import select
+
+from host.models import AdminUser, Shop, utcnow
+from host.testing import add_fixture_shop, admin_client
+from tests.plugin_doubles import make_plugin
+
+PASSWORD = "correct horse battery"
+SECRET = "sk-live-never-echo-0123"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Settings(Schema):
+    threshold = fields.Integer(load_default=5, validate=validate.Range(min=1, max=100),
+                               metadata={"label": "Low-stock threshold", "description": "Units left"})
+    tone = fields.String(load_default="friendly", validate=validate.OneOf(["friendly", "formal"]))
+    api_key = fields.String(load_default="", metadata={"secret": True})
+    show_badge = fields.Boolean(load_default=True)
+
+
+def tuned_plugin():
+    return make_plugin("tuned", "ok", hooks=["on_enable"], settings=Settings, description="Tunes things")
+
+
+@pytest.fixture
+def app(sw_app_factory):
+    return sw_app_factory(plugins=[tuned_plugin()])
+
+
+@pytest.fixture
+def shop(app):
+    return add_fixture_shop(app)
+
+
+@pytest.fixture
+def owner(app, shop):
+    return admin_client(app, shop, "owner")
+
+
+def token(client, path="/admin/login") -> str:
+    return TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def sign_in(client, shop, email, password, **extra):
+    return client.post("/admin/login", data={"csrf_token": token(client), "shop": shop.slug, "email": email,
+                                             "password": password, **extra})
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# -- signing in and out ------------------------------------------------------------------------
+def test_login_succeeds_and_lands_on_the_dashboard(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    client = app.test_client()
+    page = text(client.get("/admin/login"))
+    assert 'type="hidden" name="shop" value="acme"' in page  # one shop: no need to type it
+    response = sign_in(client, shop, "Owner@Acme.example", PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/dashboard")
+    dashboard = client.get("/admin/dashboard")
+    assert dashboard.status_code == 200 and "owner@acme.example" in text(dashboard)
+
+
+def test_wrong_password_and_unknown_account_read_the_same(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    client = app.test_client()
+    wrong = sign_in(client, shop, "owner@acme.example", "not the password")
+    unknown = sign_in(client, shop, "nobody@acme.example", "not the password")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "do not match an account" in text(wrong) and "do not match an account" in text(unknown)
+    assert client.get("/admin/dashboard").status_code == 302
+
+
+def test_shop_field_is_shown_when_the_server_has_several_shops(app, shop):
+    add_fixture_shop(app, "other", "Other shop")
+    page = text(app.test_client().get("/admin/login"))
+    assert 'name="shop" type="text"' in page or 'type="text" name="shop"' in page or 'id="shop"' in page
+
+
+def test_five_failures_lock_the_account_without_telling_whether_it_exists(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    client = app.test_client()
+    answers = [sign_in(client, shop, "owner@acme.example", f"wrong {i}") for i in range(5)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 401, 429]
+    locked = sign_in(client, shop, "owner@acme.example", PASSWORD)
+    assert locked.status_code == 429 and "Wait 15 minutes" in text(locked)
+    ghosts = [sign_in(client, shop, "ghost@acme.example", f"wrong {i}") for i in range(6)]
+    assert ghosts[-1].status_code == 429 and "Wait 15 minutes" in text(ghosts[-1])
+    with shop.state.db.session() as db:
+        user = db.scalar(select(AdminUser).where(AdminUser.email == "owner@acme.example"))
+        assert user.locked_until > utcnow() and user.failed_logins == 5
+        user.locked_until = utcnow() - timedelta(seconds=1)  # the lock runs out
+    assert sign_in(client, shop, "owner@acme.example", PASSWORD).status_code == 302
+    with shop.state.db.session() as db:
+        assert db.scalar(select(AdminUser.failed_logins).where(AdminUser.email == "owner@acme.example")) == 0
+
+
+def test_failed_attempts_from_one_address_are_throttled(sw_app_factory):
+    app = sw_app_factory(ADMIN_LOGIN_IP_LIMIT="3 per 1 hour")
+    shop = add_fixture_shop(app)
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    client = app.test_client()
+    for i in range(3):
+        assert sign_in(client, shop, f"guess{i}@acme.example", "wrong").status_code == 401
+    throttled = sign_in(client, shop, "owner@acme.example", PASSWORD)
+    assert throttled.status_code == 429 and "from your network" in text(throttled)
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.9.8.7"
+    assert sign_in(elsewhere, shop, "owner@acme.example", PASSWORD).status_code == 302
+
+
+def test_login_replaces_the_session_and_logout_clears_it(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    client = app.test_client()
+    before = token(client)
+    sign_in(client, shop, "owner@acme.example", PASSWORD)
+    stale = client.post("/admin/logout", data={"csrf_token": before})
+    assert stale.status_code == 400  # the pre-login token died with the old session
+    assert client.get("/admin/logout").status_code == 405  # signing out is a POST
+    out = client.post("/admin/logout", data={"csrf_token": token(client, "/admin/dashboard")})
+    assert out.status_code == 302 and out.headers["Location"].endswith("/admin/login")
+    assert client.get("/admin/dashboard").status_code == 302
+
+
+def test_unauthenticated_pages_redirect_to_login_and_come_back(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    client = app.test_client()
+    response = client.get("/admin/jobs?status=failed")
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.path == "/admin/login" and parse_qs(location.query) == {"next": ["/admin/jobs?status=failed"]}
+    back = sign_in(client, shop, "owner@acme.example", PASSWORD, next="/admin/jobs?status=failed")
+    assert back.headers["Location"].endswith("/admin/jobs?status=failed")
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/admin", "/\\evil.example", "/shop/x"])
+def test_login_never_redirects_off_the_admin(app, shop, target):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    response = sign_in(app.test_client(), shop, "owner@acme.example", PASSWORD, next=target)
+    assert response.headers["Location"].endswith("/admin/dashboard")
+
+
+def test_session_cookie_is_httponly_and_samesite(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    response = sign_in(app.test_client(), shop, "owner@acme.example", PASSWORD)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+# -- dashboard ---------------------------------------------------------------------------------
+def test_dashboard_counts_jobs_and_alerts(app, shop, owner):
+    shop.enable("tuned")
+    shop.state.lifecycle.record_failure(shop.id, "tuned", "RuntimeError: the feed is down")
+    page = text(owner.get("/admin/dashboard"))
+    assert "Products" in page and re.search(r'stat-value">2<', page)
+    assert "tuned" in page and "failing" in page and "the feed is down" in page
+    for _ in range(5):
+        shop.state.lifecycle.record_failure(shop.id, "tuned", "RuntimeError: still down")
+    page = text(owner.get("/admin/dashboard"))
+    assert "quarantined" in page and "failures in a row" in page
+
+
+def test_navigation_marks_the_current_page(owner):
+    page = text(owner.get("/admin/jobs"))
+    assert re.search(r'href="/admin/jobs" aria-current="page"', page)
+    assert 'href="/admin/dashboard" aria-current' not in page
+
+
+# -- plugins -----------------------------------------------------------------------------------
+def test_plugins_page_lists_state_permissions_and_toggles(shop, owner):
+    page = text(owner.get("/admin/plugins"))
+    assert "tuned" in page and "Tunes things" in page and "Read customer details" in page
+    response = owner.post("/admin/plugins/tuned/enable", {"grant": ["read:catalog", "read:reviews"]})
+    assert response.status_code == 302
+    described = shop.plugin_state("tuned")
+    assert described["state"] == "enabled" and sorted(described["granted"]) == ["read:catalog", "read:reviews"]
+    assert "is enabled" in text(owner.get("/admin/plugins"))
+    owner.post("/admin/plugins/tuned/disable")
+    assert shop.plugin_state("tuned")["state"] == "disabled"
+
+
+def test_plugins_page_shows_quarantine_reason_and_incompatible_plugins(sw_app_factory):
+    old = make_plugin("antique", "ok", hooks=["on_enable"], requires_host="<0.0.1")
+    app = sw_app_factory(plugins=[tuned_plugin(), old])
+    shop = add_fixture_shop(app)
+    shop.enable("tuned")
+    for _ in range(5):
+        shop.state.lifecycle.record_failure(shop.id, "tuned", "ValueError: bad row")
+    owner = admin_client(app, shop)
+    page = text(owner.get("/admin/plugins"))
+    assert "Quarantined:" in page and "5 failures in a row" in page and "Enable again tuned" in page
+    assert "requires host &lt;0.0.1" in page and "Enable antique" not in page
+    assert owner.post("/admin/plugins/antique/enable").status_code == 302
+    assert "cannot be enabled" in text(owner.get("/admin/plugins"))
+    assert owner.post("/admin/plugins/nothing/enable").status_code == 404
+
+
+def test_settings_form_shows_schema_fields_and_masks_secrets(shop, owner):
+    shop.configure("tuned", api_key=SECRET)
+    page = text(owner.get("/admin/plugins/tuned/settings"))
+    assert 'type="number" id="setting-threshold" name="threshold" value="5"' in page
+    assert '<select id="setting-tone" name="tone"' in page and 'value="formal"' in page
+    assert 'type="checkbox" id="setting-show_badge" name="show_badge" value="on" checked' in page
+    assert 'type="password" id="setting-api_key"' in page and SECRET not in page
+    assert 'data-secret-state="set"' in page and "Low-stock threshold" in page
+
+
+def test_settings_errors_are_shown_per_field_and_nothing_is_written(shop, owner):
+    shop.configure("tuned", threshold=7, api_key=SECRET)
+    response = owner.post("/admin/plugins/tuned/settings",
+                          {"threshold": "500", "tone": "shouty", "api_key": "", "show_badge": "on"})
+    page = text(response)
+    assert response.status_code == 422 and "were not saved" in page
+    assert re.search(r'id="setting-threshold-errors"><li>Must be greater than or equal to 1', page)
+    assert re.search(r'id="setting-tone-errors"><li>Must be one of', page)
+    assert 'value="500"' in page  # what was typed stays in the form
+    stored = shop.state.lifecycle.stored_settings(shop.id, "tuned")
+    assert stored["threshold"] == 7 and stored["tone"] == "friendly" and stored["api_key"] == SECRET
+
+
+def test_settings_save_keeps_a_blank_secret_and_reads_checkboxes(shop, owner):
+    shop.configure("tuned", api_key=SECRET)
+    response = owner.post("/admin/plugins/tuned/settings", {"threshold": "9", "tone": "formal", "api_key": ""})
+    assert response.status_code == 302
+    stored = shop.state.lifecycle.stored_settings(shop.id, "tuned")
+    assert stored == {"threshold": 9, "tone": "formal", "api_key": SECRET, "show_badge": False}
+    assert "Settings of tuned saved." in text(owner.get("/admin/plugins/tuned/settings"))
+    owner.post("/admin/plugins/tuned/settings", {"threshold": "9", "tone": "formal", "api_key": "sk-new"})
+    assert shop.state.lifecycle.stored_settings(shop.id, "tuned")["api_key"] == "sk-new"
+
+
+# -- uploads -----------------------------------------------------------------------------------
+def upload(owner, kind, name, data, **extra):
+    return owner.post("/admin/uploads", {"kind": kind, "file": (io.BytesIO(data), name), **extra},
+                      content_type="multipart/form-data")
+
+
+def test_upload_imports_a_good_file_and_reports_counts(shop, owner):
+    response = upload(owner, "customers", "people.csv",
+                      b"email,first_name\nann@example.com,Ann\ndana@example.com,Dana\n")
+    page = text(response)
+    assert response.status_code == 200 and "Imported people.csv" in page
+    assert 'data-count="created">1<' in page and 'data-count="updated">1<' in page
+
+
+def test_upload_of_a_bad_csv_lists_row_errors_and_writes_nothing(shop, owner):
+    response = upload(owner, "customers", "people.csv",
+                      b"email,first_name\nann@example.com,Ann\nnot-an-email,Bob\n,Cy\n")
+    page = text(response)
+    assert response.status_code == 422 and "Nothing was written" in page
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", page)
+    assert [(row, field) for row, field, _ in rows] == [("3", "email"), ("4", "email")]
+    from host.models import Customer
+
+    with shop.state.db.session() as db:
+        assert db.scalar(select(Customer).where(Customer.email == "ann@example.com")) is None
+
+
+def test_upload_without_a_file_asks_for_one(owner):
+    response = owner.post("/admin/uploads", {"kind": "products"}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Choose a file to upload." in text(response)
+
+
+def test_upload_in_the_background_queues_an_import_job(shop, owner):
+    response = upload(owner, "customers", "people.csv", b"email,first_name\nann@example.com,Ann\n", background="y")
+    assert response.status_code == 302 and "/admin/jobs/" in response.headers["Location"]
+    assert shop.state.jobs.run_pending() == 1
+    job = shop.state.jobs.list(shop.id)[0]
+    assert (job.type, job.status) == ("host.import", "succeeded")
+    assert job.created_by.startswith("user:owner-") and job.result["created"] == 1
+
+
+def test_too_large_upload_gets_a_friendly_page(app, owner):
+    # A few KB rather than MAX_UPLOAD_MB: the test client spools bigger bodies to a file it never closes.
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    response = upload(owner, "products", "big.csv", b"x" * 5000)
+    assert response.status_code == 413 and "Uploads are limited to 4 KB" in text(response)
+
+
+# -- jobs --------------------------------------------------------------------------------------
+def register_work(shop):
+    def work(job):
+        job.progress(1, 1, "all done")
+        return {"made": 3}
+
+    if "test.work" not in shop.state.jobs.types:
+        shop.state.jobs.register("test.work", work, title="Test work")
+
+
+def test_jobs_page_shows_progress_bars_and_the_json_feed(shop, owner):
+    register_work(shop)
+    job_id = shop.state.jobs.enqueue(shop.id, "test.work", {})
+    page = text(owner.get("/admin/jobs"))
+    assert f'<progress id="job-{job_id}-progress" data-job-id="{job_id}" max="100" value="0"' in page
+    assert f'aria-label="Progress of job {job_id}"' in page and 'data-polling="on"' in page
+    shop.state.jobs.run_pending()
+    feed = owner.get("/admin/jobs.json").get_json()
+    assert feed["jobs"][0] == {"id": job_id, "type": "test.work", "status": "succeeded", "progress": 1.0,
+                               "percent": 100, "message": "all done", "finished": True}
+    assert owner.get(f"/admin/jobs.json?id={job_id}&id=99999").get_json()["jobs"] == feed["jobs"]
+    assert 'value="100"' in text(owner.get("/admin/jobs"))
+    detail = text(owner.get(f"/admin/jobs/{job_id}"))
+    assert "Test work" in detail and "&#34;made&#34;: 3" in detail
+
+
+def test_jobs_cancel_and_retry(shop, owner):
+    register_work(shop)
+    job_id = shop.state.jobs.enqueue(shop.id, "test.work", {})
+    assert owner.post(f"/admin/jobs/{job_id}/cancel").status_code == 302
+    assert shop.state.jobs.get(shop.id, job_id).status == "cancelled"
+    assert "is cancelled" in text(owner.get("/admin/jobs"))
+    owner.post(f"/admin/jobs/{job_id}/cancel")
+    assert "cannot be cancelled" in text(owner.get("/admin/jobs"))
+    response = owner.post(f"/admin/jobs/{job_id}/retry", {"next": f"/admin/jobs/{job_id}"})
+    assert response.headers["Location"].endswith(f"/admin/jobs/{job_id}")
+    assert shop.state.jobs.get(shop.id, job_id).status == "queued"
+    assert owner.get("/admin/jobs/99999").status_code == 404
+
+
+# -- shop settings -----------------------------------------------------------------------------
+def test_shop_settings_save_name_theme_and_origins(shop, owner):
+    page = text(owner.get("/admin/shop"))
+    assert '<option selected value="default">' in page or 'value="default" selected' in page
+    response = owner.post("/admin/shop", {"name": "Acme Two", "theme": "default",
+                                          "allowed_origins": "https://Shop.Example.com/\n\nhttp://localhost:8080"})
+    assert response.status_code == 302
+    with shop.state.db.session() as db:
+        row = db.get(Shop, shop.id)
+        assert (row.name, row.allowed_origins) == ("Acme Two", ["https://shop.example.com", "http://localhost:8080"])
+
+
+@pytest.mark.parametrize("origins", ["shop.example.com", "ftp://shop.example.com", "https://shop.example.com/path",
+                                     "https://shop.example.com:99999", "https://user@shop.example.com"])
+def test_shop_settings_refuse_bad_origins_field_by_field(shop, owner, origins):
+    response = owner.post("/admin/shop", {"name": "", "theme": "no-such-theme", "allowed_origins": origins})
+    page = text(response)
+    assert response.status_code == 422
+    assert re.search(r'id="name-errors"><li>The shop needs a name', page)
+    assert re.search(r'id="theme-errors"><li>Not a valid choice', page)
+    assert re.search(r'id="allowed_origins-errors"><li>“[^”]*” is not an origin', page)
+    with shop.state.db.session() as db:
+        assert db.get(Shop, shop.id).name == "Acme Outfitters"
