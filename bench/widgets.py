@@ -7,7 +7,8 @@ One gunicorn server (2 workers) on the demo shop; load from a second process on 
 - fragment_vs_healthz: the HTML fragment endpoint of bestsellers.top against /healthz.
 - embed_js_bytes: the embed script, gzipped.
 
-Prints a table and `RESULT widgets page_with_vs_without=<ratio> fragment_vs_healthz=<ratio>
+Rendered widgets are reused as in production (see host/widgets.py); `--no-reuse` measures every
+widget rendered on every request. Prints a table and `RESULT widgets page_with_vs_without=<ratio> fragment_vs_healthz=<ratio>
 embed_js_bytes=<n>`.
 """
 
@@ -74,7 +75,7 @@ def run(args) -> dict[str, dict]:
     instance = demo_instance()
     # Low stock everywhere it is checked: the badge shows on every page with stock at or under this.
     switch_plugins(instance, on=True)
-    cli(instance, "plugins", "settings", "low_stock", "--shop", "demo", "threshold=1000")
+    cli(instance, "plugins", "settings", "low_stock", "--shop", "demo", "--set", "threshold=1000")
     results: dict[str, list[dict]] = {"page_with": [], "page_without": [], "fragment": [], "healthz": []}
     with gunicorn(instance) as base:
         pages = product_pages(base)
@@ -110,7 +111,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=800, help="requests per phase per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=8)
-    results = run(parser.parse_args())
+    parser.add_argument("--no-reuse", action="store_true",
+                        help="render every widget on every request (WIDGET_REUSE off), to see its raw cost")
+    args = parser.parse_args()
+    if args.no_reuse:
+        os.environ["SHOPWRIGHT_WIDGET_REUSE"] = "0"
+    results = run(args)
     print(f"{'phase':<13} {'requests':>9} {'rps':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for name, r in results.items():
         print(f"{name:<13} {r['requests']:>9} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} "

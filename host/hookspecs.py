@@ -133,8 +133,8 @@ def render_slot(ctx, slot, product):
 def register_widgets(register):
     """Register the storefront widgets this plugin serves.
 
-    Call ``register(name, render, template=None, title="", description="", params=None)`` once per
-    widget. ``name`` is namespaced by the host as ``"<plugin>.<name>"``; themes embed it with
+    Call ``register(name, render, template=None, title="", description="", params=None,
+    reusable=True)`` once per widget. ``name`` is namespaced by the host as ``"<plugin>.<name>"``; themes embed it with
     ``{{ widget("<plugin>.<name>", product=product, limit=4) }}``, external storefronts with a
     ``<div data-sw-widget="<plugin>.<name>" data-product="12">`` placeholder and the embed script.
 
@@ -151,6 +151,12 @@ def register_widgets(register):
     it can extend the plugin's own version with ``{% extends "default:<plugin>/<name>.html" %}``.
     Templates are autoescaped. The same dict is what the JSON endpoint returns to headless
     storefronts, so keep it JSON-able.
+
+    The host reuses a widget's rendered HTML for the same parameters (and the same product
+    version) for up to two seconds, never past a change to the plugin's state or settings in
+    that shop, and never past the plugin's own ``ctx.cache.forget()`` (so forget there when the
+    data under a widget changes); a failed call is never reused. Pass ``reusable=False`` for output that must differ
+    on every call (a countdown, anything per shopper).
 
     Example::
 

@@ -22,7 +22,13 @@ class PluginCache:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[str, int, Hashable], tuple[float, Any]] = {}
+        self._versions: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
+
+    def version(self, plugin: str, shop_id: int) -> int:
+        """Bumped by every forget, so what was built from a plugin's kept values (its rendered
+        widgets) is rebuilt once the plugin drops them."""
+        return self._versions.get((plugin, shop_id), 0)
 
     def view(self, plugin: str, shop_id: int) -> ShopCacheView:
         return ShopCacheView(self, plugin, shop_id)
@@ -42,6 +48,7 @@ class PluginCache:
 
     def forget(self, plugin: str, shop_id: int, key: Hashable | None = None, all_keys: bool = False) -> None:
         with self._lock:
+            self._versions[(plugin, shop_id)] = self._versions.get((plugin, shop_id), 0) + 1
             doomed = [k for k in self._entries
                       if k[0] == plugin and k[1] == shop_id and (all_keys or k[2] == key)]
             for k in doomed:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
@@ -28,6 +29,8 @@ from host.lifecycle import EnabledPlugin
 
 log = logging.getLogger("shopwright.widgets")
 
+PRODUCT_TTL_S = 2.0
+MAX_REUSED = 20_000  # rendered widgets kept per process; past it they are dropped and re-rendered
 LOCAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -49,13 +52,21 @@ class WidgetDef:
     title: str = ""
     description: str = ""
     params: type[marshmallow.Schema] | None = None
+    reusable: bool = True  # False for widgets whose output changes per shopper or per second
+    # Worked out once at registration: a page renders widgets on every view.
+    accepted: frozenset[str] | None = field(default=None, compare=False)
+    loader: marshmallow.Schema | None = field(default=None, compare=False)
 
-    def accepted_params(self) -> set[str] | None:
+    def accepted_params(self) -> frozenset[str] | None:
         """Parameter names `render` takes, or None when it takes **kwargs."""
-        signature = inspect.signature(self.render)
-        if any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
-            return None
-        return {name for name in signature.parameters if name != "ctx"}
+        return self.accepted
+
+
+def _accepted(render: Callable) -> frozenset[str] | None:
+    signature = inspect.signature(render)
+    if any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+        return None
+    return frozenset(name for name in signature.parameters if name != "ctx")
 
 
 class WidgetRegistry:
@@ -83,7 +94,8 @@ class WidgetRegistry:
 
     def _register_for(self, plugin: str) -> Callable[..., None]:
         def register(name: str, render: Callable, template: str | None = None, title: str = "",
-                     description: str = "", params: type[marshmallow.Schema] | None = None) -> None:
+                     description: str = "", params: type[marshmallow.Schema] | None = None,
+                     reusable: bool = True) -> None:
             if not LOCAL_NAME.match(name or ""):
                 raise ValueError(f"widget name {name!r} must be lowercase letters, digits and _")
             if not callable(render):
@@ -92,7 +104,9 @@ class WidgetRegistry:
                 raise ValueError(f"widget {name}: params must be a marshmallow Schema class")
             full = f"{plugin}.{name}"
             self.widgets[full] = WidgetDef(full, plugin, render, template or f"{plugin}/{name}.html",
-                                           title or name.replace("_", " ").title(), description, params)
+                                           title or name.replace("_", " ").title(), description, params,
+                                           bool(reusable), accepted=_accepted(render),
+                                           loader=params() if params else None)
 
         return register
 
@@ -103,6 +117,11 @@ class WidgetRenderer:
     def __init__(self, state):
         self.state = state  # host.app.AppState
         self.registry: WidgetRegistry = state.widgets
+        # Products the embed endpoints looked up by id or handle, kept briefly: an external page
+        # asks for several widgets of the same product at once.
+        self._products: dict[tuple, tuple[float, dict]] = {}
+        self._rendered: dict[tuple, tuple[dict, Markup]] = {}
+        self.reuse = bool(state.config.get("WIDGET_REUSE", True))
 
     # -- data ------------------------------------------------------------------------------
     def data(self, shop: ShopInfo, name: str, params: dict[str, Any],
@@ -110,20 +129,25 @@ class WidgetRenderer:
         """The widget's dict, or None when it shows nothing (disabled, failed, slow, or said so)."""
         widget = self.registry.get(name)
         enabled = self.state.lifecycle.enabled_recent(shop.id) if enabled is None else enabled
+        return self._call(widget, shop, params, enabled)[1]
+
+    def _call(self, widget: WidgetDef, shop: ShopInfo, params: dict[str, Any],
+              enabled: dict[str, EnabledPlugin]) -> tuple[bool, dict | None]:
+        """(whether the answer may be reused, the widget's dict or None)."""
         plugin = enabled.get(widget.plugin)
         if plugin is None:
-            return None
+            return True, None
         kwargs = self._arguments(widget, shop, params)
-        result = self.state.dispatcher.call_registered(plugin, shop, f"widget {name}", widget.render, kwargs,
-                                                       check=_dict_or_none)
-        return result.value if result is not None else None
+        result = self.state.dispatcher.call_registered(plugin, shop, f"widget {widget.name}", widget.render,
+                                                       kwargs, check=_dict_or_none)
+        return (True, result.value) if result is not None else (False, None)
 
     def _arguments(self, widget: WidgetDef, shop: ShopInfo, params: dict[str, Any]) -> dict[str, Any]:
         params = dict(params)
         product = params.pop("product", None)
-        if widget.params is not None:
+        if widget.loader is not None:
             try:
-                params = widget.params().load(params)
+                params = widget.loader.load(params)
             except marshmallow.ValidationError as exc:
                 raise WidgetError(f"bad parameters for widget {widget.name}", fields=exc.messages) from exc
         accepted = widget.accepted_params()
@@ -141,26 +165,66 @@ class WidgetRenderer:
         if product is None or isinstance(product, dict):
             return product
         by, value = ("id", int(product)) if str(product).isdigit() else ("handle", str(product))
+        key = (shop.id, by, value)
+        cached = self._products.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         found = fetch_one(self.state.db.engine, shop.id, by, value)
         if found is None:
             raise WidgetError(f"no product {product!r} in this shop", status=404)
-        return serialize.product_dict(found)
+        if len(self._products) > 10_000:
+            self._products.clear()
+        self._products[key] = (time.monotonic() + PRODUCT_TTL_S, serialize.product_dict(found))
+        return self._products[key][1]
 
     # -- HTML ------------------------------------------------------------------------------
     def html(self, shop: ShopInfo, theme: str, name: str, params: dict[str, Any],
              enabled: dict[str, EnabledPlugin] | None = None) -> Markup:
-        """The widget's inner HTML, empty when it shows nothing."""
-        data = self.data(shop, name, params, enabled)
-        if not data:
-            return Markup("")
+        """The widget's inner HTML, empty when it shows nothing.
+
+        A rendered widget is reused while the shop's enabled-plugins snapshot it was made under
+        is current (at most `host.lifecycle.RECENT_S`; any change in this process ends it at
+        once) and until the plugin empties its `ctx.cache`, so a page with several widgets does
+        not pay for each on every view. Failures are never reused: the next view calls the plugin
+        again and the failure counts again.
+        """
         widget = self.registry.get(name)
+        enabled = self.state.lifecycle.enabled_recent(shop.id) if enabled is None else enabled
+        key = self._reuse_key(widget, shop, theme, params)
+        reused = self._rendered.get(key) if key is not None else None
+        if reused is not None and reused[0] is enabled:
+            return reused[1]
+        ok, data = self._call(widget, shop, params, enabled)
+        html = self._render(widget, shop, theme, params, data) if data else Markup("")
+        if ok and html is not None and key is not None:
+            if len(self._rendered) > MAX_REUSED:
+                self._rendered.clear()
+            self._rendered[key] = (enabled, html)
+        return html if html is not None else Markup("")
+
+    def _render(self, widget: WidgetDef, shop: ShopInfo, theme: str, params: dict[str, Any],
+                data: dict) -> Markup | None:
         try:
             template = self.state.themes.environment(theme).get_template(widget.template)
             return Markup(template.render({**data, "shop": shop, "widget": widget, "params": params}))
         except Exception as exc:  # a broken template is the plugin's (or theme's) failure, not the page's
-            log.exception("widget %s failed to render its template %s", name, widget.template)
+            log.exception("widget %s failed to render its template %s", widget.name, widget.template)
             self.state.lifecycle.record_failure(shop.id, widget.plugin, f"template {widget.template}: {exc}")
-            return Markup("")
+            return None
+
+    def _reuse_key(self, widget: WidgetDef, shop: ShopInfo, theme: str, params: dict[str, Any]) -> tuple | None:
+        """What the rendered HTML depends on, or None when it must not be reused."""
+        if not (self.reuse and widget.reusable):
+            return None
+        parts = []
+        for key, value in sorted(params.items()):
+            if key == "product" and isinstance(value, dict):
+                value = (value.get("id"), value.get("updated_at"))  # a changed product is a new key
+            elif not isinstance(value, (str, int, float, bool, type(None))):
+                return None
+            parts.append((key, value))
+        version = self.state.plugin_cache.version(widget.plugin, shop.id)  # the plugin dropped its data
+        return (shop.id, theme, widget.name, version, tuple(parts))
 
     def enabled_for_request(self, shop_id: int) -> dict[str, EnabledPlugin]:
         """The shop's enabled plugins, read once per request however many widgets a page has."""

@@ -202,3 +202,70 @@ def test_an_unknown_theme_falls_back_to_the_default(shop):
     if "default" not in shop.state.themes.themes:
         pytest.skip("no default theme installed")
     assert shop.state.themes.get("gone").name == "default"
+
+
+class Counting:
+    """Counts how often the host really calls its widgets."""
+
+    plugin_meta = PluginMeta(name="counting", version="1.0.0")
+
+    def __init__(self, fail: bool = False):
+        self.calls = 0
+        self.fail = fail
+        self.ctx = None
+
+    @hookimpl
+    def register_widgets(self, register):
+        register("hits", self.hits, template="shelf/echo.html")
+        register("live", self.hits, template="shelf/echo.html", reusable=False)
+
+    def hits(self, ctx, note=""):
+        self.calls += 1
+        self.ctx = ctx
+        if self.fail:
+            raise RuntimeError("down")
+        return {"note": f"{note} #{self.calls}"}
+
+
+def counting_shop(sw_app_factory, **config):
+    plugin = Counting(**config.pop("plugin", {}))
+    app = sw_app_factory(plugins=[shelf, plugin], **config)
+    fixture = add_fixture_shop(app)
+    fixture.enable("counting")
+    return plugin, fixture
+
+
+def test_a_rendered_widget_is_reused_for_the_same_parameters(sw_app_factory):
+    plugin, shop = counting_shop(sw_app_factory)
+    assert render(shop, "counting.hits", note="a") == render(shop, "counting.hits", note="a")
+    assert "a #1" in render(shop, "counting.hits", note="a") and plugin.calls == 1
+    assert "b #2" in render(shop, "counting.hits", note="b")
+
+
+def test_reuse_ends_with_a_settings_or_state_change_and_with_the_plugins_forget(sw_app_factory):
+    plugin, shop = counting_shop(sw_app_factory)
+    render(shop, "counting.hits")
+    plugin.ctx.cache.forget()
+    assert "#2" in render(shop, "counting.hits")
+    shop.state.disable_plugin(shop.id, "counting")
+    assert render(shop, "counting.hits") == ""
+    shop.enable("counting")
+    assert "#3" in render(shop, "counting.hits")
+
+
+def test_failures_and_unreusable_widgets_are_called_every_time(sw_app_factory):
+    plugin, shop = counting_shop(sw_app_factory)
+    render(shop, "counting.live")
+    render(shop, "counting.live")
+    assert plugin.calls == 2
+    failing, broken = counting_shop(sw_app_factory, plugin={"fail": True})
+    render(broken, "counting.hits")
+    render(broken, "counting.hits")
+    assert failing.calls == 2 and failures(broken, "counting") == 2
+
+
+def test_reuse_can_be_switched_off(sw_app_factory):
+    plugin, shop = counting_shop(sw_app_factory, WIDGET_REUSE=False)
+    render(shop, "counting.hits")
+    render(shop, "counting.hits")
+    assert plugin.calls == 2
