@@ -8,8 +8,8 @@ One gunicorn server (2 workers) on the demo shop; load from a second process on 
 - embed_js_bytes: the embed script, gzipped.
 
 Rendered widgets are reused as in production (see host/widgets.py); `--no-reuse` measures every
-widget rendered on every request. Prints a table and `RESULT widgets page_with_vs_without=<ratio> fragment_vs_healthz=<ratio>
-embed_js_bytes=<n>`.
+widget rendered on every request. Prints a table and
+`RESULT widgets page_with_vs_without=<ratio> fragment_vs_healthz=<ratio> embed_js_bytes=<n>`.
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_UPLOAD_MB": 20,
     "API_RATE_LIMIT": "600 per minute",
     "EMBED_EVENT_RATE_LIMIT": "300 per minute",  # per client address, for the public event beacon
-    "WIDGET_CACHE_SECONDS": 10,
-    "WIDGET_REUSE": True,  # reuse a rendered widget while the shop's plugin states are unchanged  # Cache-Control max-age of the embed fragment and JSON answers
+    "WIDGET_CACHE_SECONDS": 10,  # Cache-Control max-age of the embed fragment and JSON answers
+    "WIDGET_REUSE": True,  # reuse a rendered widget while the shop's plugin states are unchanged
     "TRACE_HOOKS": False,
     "LOAD_ENTRY_POINTS": True,
     "EXTRA_PLUGINS": [],  # plugin objects or modules registered directly (tests, embedding)
