@@ -22,7 +22,7 @@ $(STAMP): requirements/ci.txt setup.cfg pyproject.toml
 demo: install
 	$(BIN)/shopwright db upgrade
 	$(BIN)/shopwright demo load
-	@echo "Serving on http://127.0.0.1:8000  (API: http://127.0.0.1:8000/api/v1/openapi.json)"
+	@echo "Serving on http://127.0.0.1:8000: storefront /shop/demo/, admin /admin/, API /api/v1/openapi.json"
 	$(BIN)/shopwright serve --host 127.0.0.1 --port 8000 --workers 2
 
 test: install

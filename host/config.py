@@ -25,6 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "EMBED_EVENT_RATE_LIMIT": "300 per minute",  # per client address, for the public event beacon
     "WIDGET_CACHE_SECONDS": 10,  # Cache-Control max-age of the embed fragment and JSON answers
     "WIDGET_REUSE": True,  # reuse a rendered widget while the shop's plugin states are unchanged
+    "ADMIN_LOGIN_IP_LIMIT": "30 per 15 minutes",  # failed admin logins per client address
+    "ADMIN_LOCK_AFTER": 5,  # failed logins in a row before an account is locked
+    "ADMIN_LOCK_MINUTES": 15.0,
+    "SESSION_COOKIE_SECURE": False,  # true behind HTTPS; off by default for plain-HTTP LAN servers
     "TRACE_HOOKS": False,
     "LOAD_ENTRY_POINTS": True,
     "EXTRA_PLUGINS": [],  # plugin objects or modules registered directly (tests, embedding)

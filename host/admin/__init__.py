@@ -12,7 +12,6 @@ Modules: `core` (blueprint, current user, roles, errors, navigation), `auth` (si
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from flask import Flask
@@ -37,7 +36,6 @@ class AdminExtension:
 def create_admin(app: Flask) -> None:
     state = app.extensions["shopwright"]
     _configure_csrf(app)
-    _configure_cookies(app)
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HOST_DIR / "templates")),
                                      plugin_template_loader(state.registry)])
     admin_pages = AdminPages()
@@ -52,10 +50,3 @@ def _configure_csrf(app: Flask) -> None:
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", 8 * 3600)  # a working day on one open form
     CSRFProtect(app)
-
-
-def _configure_cookies(app: Flask) -> None:
-    """Secure cookies only when asked (the server may be reached over plain HTTP on a LAN)."""
-    raw = os.environ.get("SHOPWRIGHT_SESSION_COOKIE_SECURE")
-    if raw is not None:
-        app.config["SESSION_COOKIE_SECURE"] = raw.strip().lower() in {"1", "true", "yes", "on"}

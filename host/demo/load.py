@@ -11,6 +11,8 @@ from host.importers import KINDS, import_records
 from host.shops import ShopError, create_shop, create_user, get_shop
 
 CREDENTIALS = "demo-credentials.txt"
+#: Built-in plugins switched on in the demo, so its storefront shows widgets from the start.
+DEMO_PLUGINS = ("bestsellers", "ratings")
 
 
 def load_demo_shop(state, slug: str = "demo", seed: int = 7) -> Iterator[str]:
@@ -45,6 +47,10 @@ def _create(state, slug: str, seed: int, credentials: Path) -> Iterator[str]:
         if not report.ok:
             raise RuntimeError(f"demo {kind} did not import: {report.summary()}")
         yield f"imported {report.total} {kind}"
+    for name in DEMO_PLUGINS:
+        if name in state.registry.plugins and state.registry.plugins[name].loadable:
+            state.enable_plugin(shop_id, name)
+            yield f"enabled the {name} plugin"
     credentials.write_text(f"email: owner@{slug}.example.com\npassword: {password}\napi key: {key}\n", encoding="utf-8")
     credentials.chmod(0o600)
 

@@ -1,0 +1,136 @@
+"""The shop owner's day in the admin panel, in Chromium: sign in, enable the example plugin,
+get a setting wrong and right, see its widget on the storefront and gone again after disabling,
+read the row errors of a bad upload, and watch a job's progress bar reach 100%."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from host import PluginMeta, hookimpl
+from host.testing import add_fixture_shop
+from tests.browser_kit import live_server
+
+pytestmark = pytest.mark.browser
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shopwright-low-stock"
+PASSWORD = "correct horse battery"
+BAD_PRODUCTS = (
+    "handle,title,sku,price,inventory_qty\n"
+    "good-one,Good One,G-1,10.00,3\n"
+    "bad-price,Bad Price,B-1,ten dollars,3\n"
+    ",No Handle,N-1,5.00,1\n"
+)
+
+
+@pytest.fixture
+def example_plugin():
+    """The example package straight from its source folder, forgotten again afterwards so the
+    test that pip-installs it imports the installed copy."""
+    sys.path.insert(0, str(EXAMPLE))
+    try:
+        yield importlib.import_module("shopwright_low_stock")
+    finally:
+        sys.path.remove(str(EXAMPLE))
+        for name in [m for m in sys.modules if m.split(".")[0] == "shopwright_low_stock"]:
+            del sys.modules[name]
+
+
+class Counter:
+    """A job that takes a few seconds, reporting progress as it goes."""
+
+    plugin_meta = PluginMeta(name="counter", version="1.0.0")
+
+    @hookimpl
+    def register_job_types(self, register):
+        def count(job):
+            steps = job.params.get("steps", 10)
+            for step in range(1, steps + 1):
+                job.check_cancelled()
+                time.sleep(0.2)
+                job.progress(step, steps, f"counted {step}")
+            return {"counted": steps}
+
+        register("count", count, title="Count slowly")
+
+
+@pytest.fixture
+def owner(sw_app_factory, example_plugin):
+    app = sw_app_factory(plugins=[example_plugin, Counter()], JOB_WORKERS=1, JOB_HEARTBEAT_S=0.2)
+    shop = add_fixture_shop(app)
+    shop.add_user("owner@acme.example", PASSWORD, role="owner")
+    return shop
+
+
+def sign_in(page, base: str) -> None:
+    page.goto(base + "/admin/login")
+    page.get_by_label("Email").fill("owner@acme.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
+
+
+def test_owner_enables_configures_sees_and_disables_the_example_widget(page, owner):
+    with live_server(owner.app) as base:
+        sign_in(page, base)
+        page.get_by_role("link", name="Plugins").first.click()
+        card = page.locator("#plugin-low_stock")
+        card.get_by_role("button", name="Enable low_stock").click()
+        expect(page.locator("#plugin-low_stock .badge")).to_have_text("enabled")
+
+        page.locator("#plugin-low_stock").get_by_role("link", name="Settings").click()
+        page.locator("#setting-threshold").fill("0")
+        page.get_by_role("button", name="Save settings").click()
+        expect(page.locator("#setting-threshold-errors")).to_be_visible()
+        page.locator("#setting-threshold").fill("10")
+        page.get_by_role("button", name="Save settings").click()
+        expect(page.locator("#setting-threshold-errors")).to_have_count(0)
+
+        page.goto(base + "/shop/acme/p/merino-crew")
+        badge = page.locator('[data-sw-widget="low_stock.badge"]')
+        expect(badge).to_contain_text("8")
+
+        page.goto(base + "/admin/plugins")
+        page.locator("#plugin-low_stock").get_by_role("button", name="Disable low_stock").click()
+        expect(page.locator("#plugin-low_stock .badge")).to_have_text("disabled")
+        page.goto(base + "/shop/acme/p/merino-crew")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Merino Crew Sweater")
+        expect(page.locator('[data-sw-widget="low_stock.badge"]')).to_have_count(0)
+    assert page.js_errors == []
+
+
+def test_a_bad_csv_upload_lists_its_row_errors(page, owner, tmp_path):
+    upload = tmp_path / "products.csv"
+    upload.write_text(BAD_PRODUCTS)
+    with live_server(owner.app) as base:
+        sign_in(page, base)
+        page.goto(base + "/admin/uploads")
+        page.get_by_label("What the file holds").select_option("products")
+        page.get_by_label("File (CSV or JSON)").set_input_files(str(upload))
+        page.get_by_role("button", name="Upload and import").click()
+        report = page.locator("#import-report")
+        expect(report.get_by_role("alert")).to_contain_text("Nothing was written")
+        rows = report.locator("table.row-errors tbody tr")
+        expect(rows.first).to_be_visible()
+        text = report.locator("table.row-errors").inner_text()
+        assert "price" in text and "handle" in text
+    with pytest.raises(LookupError):  # all or nothing: not even the good row was written
+        owner.product("good-one")
+
+
+def test_a_jobs_progress_bar_reaches_100_percent(page, owner):
+    owner.enable("counter")
+    job_id = owner.state.jobs.enqueue(owner.id, "counter.count", {"steps": 10})
+    with live_server(owner.app) as base:
+        sign_in(page, base)
+        page.goto(base + "/admin/jobs")
+        bar = page.locator(f'progress[data-job-id="{job_id}"]')
+        expect(bar).to_be_visible()
+        expect(bar).to_have_attribute("value", "100", timeout=20_000)
+        expect(page.locator(f'[data-job-status="{job_id}"]')).to_contain_text("succeeded")
+    assert page.js_errors == []
