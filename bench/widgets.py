@@ -4,7 +4,8 @@ One gunicorn server (2 workers) on the demo shop; load from a second process on 
 - page_with_vs_without: product pages with three widgets showing (bestsellers.top, ratings.stars
   and the example package's low_stock.badge) against the same pages with every plugin disabled.
   The plugins are switched between rounds through the CLI, so both phases run on one server.
-- fragment_vs_healthz: the HTML fragment endpoint of bestsellers.top against /healthz.
+- fragment_vs_healthz: the HTML fragment endpoint of bestsellers.top (for each of the 40
+  products in turn) against /healthz.
 - embed_js_bytes: the embed script, gzipped.
 
 Rendered widgets are reused as in production (see host/widgets.py); `--no-reuse` measures every
@@ -81,12 +82,13 @@ def run(args) -> dict[str, dict]:
         pages = product_pages(base)
         showing = {w for url in pages for w in widgets_showing(fetch(url))}
         print(f"{len(pages)} product pages; widgets showing with plugins on: {', '.join(sorted(showing))}")
-        fragment = f"{base}/embed/demo/widgets/bestsellers.top.html?product={_first_id(base, pages)}&limit=4"
+        fragments = [f"{base}/embed/demo/widgets/bestsellers.top.html?product={pid}&limit=4"
+                     for pid in _product_ids(pages)]
         common = {"requests": args.requests, "concurrency": args.concurrency}
         for _ in range(args.rounds):
             switch_plugins(instance, on=True)
             results["page_with"].append(load(pages, **common))
-            results["fragment"].append(load([fragment], **common))
+            results["fragment"].append(load(fragments, **common))
             results["healthz"].append(load([f"{base}/healthz"], **common))
             switch_plugins(instance, on=False)
             assert not any(widgets_showing(fetch(url)) for url in pages[:3]), "widgets still shown when disabled"
@@ -94,10 +96,10 @@ def run(args) -> dict[str, dict]:
     return {name: _merge(runs) for name, runs in results.items()}
 
 
-def _first_id(base: str, pages: list[str]) -> str:
-    found = re.search(r'data-sw-view-product="(\d+)"', fetch(pages[0])) or re.search(
-        r'data-sw-product="(\d+)"', fetch(pages[0]))
-    return found.group(1) if found else "1"
+def _product_ids(pages: list[str]) -> list[str]:
+    """The id of each product page's product: one fragment per product, as a listing would ask."""
+    ids = [re.search(r'data-sw-view-product="(\d+)"', fetch(url)) for url in pages]
+    return [found.group(1) for found in ids if found]
 
 
 def _merge(runs: list[dict]) -> dict:

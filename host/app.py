@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from host.config import load_config
 from host.context import ShopContext, ShopInfo, shop_info
 from host.db import Database
 from host.dispatcher import Dispatcher
+from host.inference.service import Inference
 from host.jobs import JobQueue
 from host.lifecycle import EnabledPlugin, Lifecycle
 from host.plugincache import PluginCache
@@ -52,6 +54,7 @@ class AppState:
         self.widget_renderer = WidgetRenderer(self)
         self.themes = ThemeHost(config["INSTANCE_PATH"], self.registry, auto_reload=bool(config.get("DEBUG")))
         self.themes.globals["widget"] = widget_global(self.widget_renderer)
+        self.inference = Inference(self)  # models load on first use, not here
 
     # -- contexts ------------------------------------------------------------------------
     def context_for(self, shop_id: int, plugin: EnabledPlugin, shop: ShopInfo | None = None) -> ShopContext:
@@ -103,6 +106,7 @@ class AppState:
     def close(self) -> None:
         self.jobs.stop()
         self.dispatcher.shutdown()
+        self.inference.close()
         self.db.dispose()
 
 
@@ -111,11 +115,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("host", instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=float(settings["ADMIN_SESSION_HOURS"])))
     _configure_logging(settings)
     state = AppState(settings)
     app.extensions["shopwright"] = state
     _register_blueprints(app)
+    _trust_proxies(app, int(settings["PROXY_COUNT"]))
     if int(settings["JOB_WORKERS"]) > 0:
         state.jobs.start(int(settings["JOB_WORKERS"]))
         atexit.register(state.jobs.stop)
@@ -138,6 +144,16 @@ def _register_blueprints(app: Flask) -> None:
     create_storefront(app)
     create_api(app)
     create_admin(app)
+
+
+def _trust_proxies(app: Flask, count: int) -> None:
+    """Behind `count` reverse proxies, take the client address, scheme and host they forward:
+    the login and beacon limits count real clients, and links and origin checks use the public
+    https address instead of the proxy's."""
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def _configure_logging(settings: dict[str, Any]) -> None:

@@ -26,13 +26,24 @@ DEFAULTS: dict[str, Any] = {
     "WIDGET_CACHE_SECONDS": 10,  # Cache-Control max-age of the embed fragment and JSON answers
     "WIDGET_REUSE": True,  # reuse a rendered widget while the shop's plugin states are unchanged
     "ADMIN_LOGIN_IP_LIMIT": "30 per 15 minutes",  # failed admin logins per client address
-    "ADMIN_LOCK_AFTER": 5,  # failed logins in a row before an account is locked
+    "ADMIN_LOCK_AFTER": 5,  # failed logins in a row from one address before it is locked out of the account
+    "ADMIN_ACCOUNT_LOCK_AFTER": 20,  # failed logins in a row from any addresses before the account locks
     "ADMIN_LOCK_MINUTES": 15.0,
+    "ADMIN_SESSION_HOURS": 12.0,  # an admin session cookie is refused once it is older than this
     "SESSION_COOKIE_SECURE": False,  # true behind HTTPS; off by default for plain-HTTP LAN servers
+    "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted
     "TRACE_HOOKS": False,
     "LOAD_ENTRY_POINTS": True,
     "EXTRA_PLUGINS": [],  # plugin objects or modules registered directly (tests, embedding)
     "MANIFEST_PATH": None,
+    # -- models (host.inference) --
+    "MODEL_CACHE_DIR": None,  # None: <instance>/models, where the embedded model is converted once
+    "TEXT_BACKEND": "embedded",  # for shops that chose none; "fake" gives every shop the test kit's fake
+    "EMBEDDING_BACKEND": "embedded",  # MiniLM-L6 from its wheel; "fake" for tests
+    "GENERATION_MAX_BATCH": 16,  # requests per shared forward pass
+    "GENERATION_MAX_WAIT_MS": 20,  # how long a batch waits for more requests to join
+    "GENERATION_QUEUE": 256,  # requests waiting per model before callers are told it is busy
+    "GENERATION_TIMEOUT_S": 120.0,  # how long a caller waits for each batch's worth of answers
 }
 
 INSTANCE_FILE = "shopwright.toml"

@@ -119,6 +119,20 @@ class ShopContext:
         return self._state.jobs.enqueue(self.shop.id, f"{self.plugin}.{name}", params or {},
                                         created_by=f"plugin:{self.plugin}")
 
+    # -- models --------------------------------------------------------------------------
+    def text_model(self):
+        """The shop's text model, a `host.inference.TextBackend`: ``.generate([GenerationRequest,
+        ...])`` (one Generation each, batched with other callers), ``.complete(prompt, **options)``,
+        ``.name`` (embedded, hf_folder, openai or fake) and ``.model``. Tokens count against the
+        shop's daily cap. Raises `host.inference.InferenceError`: `QuotaExceeded`, `Overloaded`
+        (also `GenerationTimeout`), `BackendUnavailable`."""
+        return self._state.inference.text_model(self.shop.id, plugin=self.plugin)
+
+    def embedder(self):
+        """The sentence embedder, a `host.inference.EmbeddingBackend`: ``.embed(texts)`` gives a
+        float32 array of unit rows (``.dim`` wide); not counted against the token cap."""
+        return self._state.inference.embedder(self.shop.id)
+
     # -- permissions ---------------------------------------------------------------------
     def can(self, scope: str) -> bool:
         return scope in self.granted

@@ -62,7 +62,17 @@ class HookResult:
 
 
 class PluginFailure(Exception):
-    pass
+    """A call that failed: counted towards quarantine."""
+
+
+class PluginTimeout(PluginFailure):
+    """A call past its budget."""
+
+
+class PluginBusy(PluginFailure):
+    """Not called at all: the plugin is still stuck in earlier calls. Logged, never counted: the
+    calls that got stuck were counted already, and counting the skips would let one shop's
+    stuck calls quarantine the plugin in every other shop."""
 
 
 class Dispatcher:
@@ -72,6 +82,9 @@ class Dispatcher:
         self.background_budget = config["BACKGROUND_HOOK_BUDGET_MS"] / 1000
         self.trace = bool(config["TRACE_HOOKS"])
         self.pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="plugin")
+        # Hooks nobody waits for (events from the public beacon): a request never holds a
+        # server worker while plugins digest them.
+        self.background = ThreadPoolExecutor(max_workers=4, thread_name_prefix="plugin-bg")
         self._stuck: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -84,19 +97,28 @@ class Dispatcher:
         started = {plugin.name: (self._submit(hook, impl, ctx, kwargs), plugin) for plugin, impl, ctx in calls}
         return self._collect(hook, shop_id, started, budget, RESULT_CHECKS.get(hook))
 
+    def notify(self, hook: str, shop_id: int, **kwargs: Any) -> None:
+        """`call` without waiting for it; failures are logged and counted as usual."""
+        future = self.background.submit(self.call, hook, shop_id, **kwargs)
+        future.add_done_callback(lambda f: f.exception() and log.error("notify %s failed: %r", hook, f.exception()))
+
     def call_registered(self, plugin, shop, label: str, function: Callable, kwargs: dict[str, Any],
-                        check: Callable[[Any], bool] | None = None, budget: float | None = None) -> HookResult | None:
+                        check: Callable[[Any], bool] | None = None, budget: float | None = None,
+                        count_timeout: bool = True) -> HookResult | None:
         """Run one callable a plugin registered (a widget, an admin page) for one shop, isolated
         exactly like a storefront hook (or under `budget` seconds). `plugin` is the shop's
-        EnabledPlugin, `shop` its ShopInfo. Returns None when the call failed (logged and counted)."""
+        EnabledPlugin, `shop` its ShopInfo. Returns None when the call failed (logged and counted;
+        a timeout is not counted when `count_timeout` is false, for calls given less than their
+        full budget)."""
         impl = _Registered(plugin.name, function, ("ctx", *kwargs))
         ctx = self.state.context_for(shop.id, plugin, shop)
         started = {plugin.name: (self._submit(label, impl, ctx, kwargs), plugin)}
-        results = self._collect(label, shop.id, started, budget or self.storefront_budget, check)
+        results = self._collect(label, shop.id, started, budget or self.storefront_budget, check, count_timeout)
         return results[0] if results else None
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.background.shutdown(wait=False, cancel_futures=True)
 
     # -- planning ------------------------------------------------------------------------
     def _plan(self, hook: str, shop_id: int, only: str | None):
@@ -115,11 +137,11 @@ class Dispatcher:
         return [(plugin, impl, self.state.context_for(shop_id, plugin, shop)) for plugin, impl in chosen]
 
     # -- running -------------------------------------------------------------------------
-    def _submit(self, hook: str, impl, ctx, kwargs: dict[str, Any]) -> Future | str:
+    def _submit(self, hook: str, impl, ctx, kwargs: dict[str, Any]) -> Future | PluginBusy:
         name = impl.plugin_name
         with self._lock:
             if self._stuck.get(name, 0) >= MAX_STUCK_CALLS:
-                return f"still busy with {self._stuck[name]} earlier calls that ran past their budget"
+                return PluginBusy(f"still busy with {self._stuck[name]} earlier calls that ran past their budget")
         args = {**kwargs, "ctx": ctx}
         call_args = {arg: args[arg] for arg in impl.argnames if arg in args}
         return self.pool.submit(self._run, hook, name, impl.function, call_args)
@@ -132,11 +154,15 @@ class Dispatcher:
             if self.trace:
                 trace_log.info("hook %s plugin %s took %.2f ms", hook, name, (time.perf_counter() - began) * 1000)
 
-    def _collect(self, hook: str, shop_id: int, started: dict, budget: float, check) -> list[HookResult]:
+    def _collect(self, hook: str, shop_id: int, started: dict, budget: float, check,
+                 count_timeout: bool = True) -> list[HookResult]:
         _await([f for f, _plugin in started.values() if isinstance(f, Future)], budget)
         results = []
         for name, (future, plugin) in started.items():
             value = self._outcome(hook, name, future, budget, check)
+            if isinstance(value, PluginBusy) or (isinstance(value, PluginTimeout) and not count_timeout):
+                log.warning("plugin %s skipped in %s for shop %s: %s", name, hook, shop_id, value)
+                continue
             if isinstance(value, PluginFailure):
                 self._fail(shop_id, hook, name, str(value))
                 continue
@@ -145,12 +171,12 @@ class Dispatcher:
             results.append(HookResult(name, value))
         return results
 
-    def _outcome(self, hook: str, name: str, future: Future | str, budget: float, check) -> Any:
-        if isinstance(future, str):
-            return PluginFailure(future)
+    def _outcome(self, hook: str, name: str, future: Future | PluginBusy, budget: float, check) -> Any:
+        if isinstance(future, PluginBusy):
+            return future
         if not future.done():
             self._mark_stuck(name, future)
-            return PluginFailure(f"{hook} took longer than its {budget * 1000:.0f} ms budget")
+            return PluginTimeout(f"{hook} took longer than its {budget * 1000:.0f} ms budget")
         error = future.exception()
         if error is not None:
             log.error("plugin %s failed in %s: %r", name, hook, error, exc_info=error)

@@ -13,13 +13,28 @@ What publishing writes, by content key (for any kind of draft tied to a product)
 - ``highlights`` (a list of short strings) → ``Product.attributes["highlights"]``.
 
 Other keys stay on the draft row, now ``status="published"``, for the plugin that made it to read
-back (a review summary, say). A draft whose ``meta["flags"]`` lists problems (claims the product
-data does not support) is published only with ``override=True``. Every step leaves an
-AuditEntry: actor ``"user:<email>"``, action ``edited`` / ``approved`` / ``published`` / ``rejected``.
+back (a review summary, say). Every step leaves an AuditEntry: actor ``"user:<email>"``, action
+``edited`` / ``approved`` / ``published`` / ``rejected`` (``superseded`` for a sibling variant).
+
+The rules publishing enforces, whatever calls it (admin, API, a plugin's page):
+
+- A draft whose ``meta["flags"]`` lists problems (claims the product data does not support) is
+  published only with ``override=True``; the audit entries record the override and the flags.
+- Hand-written copy (``description_source == "human"``) is replaced only by the owner's choice.
+  A plugin says how its draft treats such copy in ``meta["human_copy"]``: ``"protect"`` (publish
+  only with ``overwrite_human=True``, the per-product tick on the approve form) or
+  ``"overwrite"`` (the owner chose in bulk, for the text whose SHA-256 is
+  ``meta["replaces_sha256"]``; a text changed since needs the tick again). Drafts that say
+  nothing keep the older rule: the review page warns, and approving is the choice.
+- The published entry copies the draft's provenance from its meta (``backend``, ``model``,
+  ``prompt_version``, ``settings``, ``checks``) next to who approved it (the actor) and when.
+- Drafts sharing ``meta["variant_group"]`` are alternatives: publishing one marks the others
+  still waiting as ``rejected``, with a ``superseded`` audit entry.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +47,8 @@ from host.serialize import content_dict
 #: Content keys publishing copies onto the product (see the module docstring for where).
 PRODUCT_FIELDS = ("description_html", "seo_title", "meta_description", "highlights")
 SEO_KEYS = {"seo_title": "title", "meta_description": "meta_description"}
+#: Provenance keys of a draft's meta that its "published" audit entry keeps.
+PROVENANCE_KEYS = ("backend", "model", "prompt_version", "settings", "checks")
 
 
 class DraftError(Exception):
@@ -49,15 +66,18 @@ class Flag:
     text: str
     field: str = ""
     reason: str = ""
+    kind: str = ""  # what sort of claim: material, quantity, warranty, ...
 
 
 def flags_of(meta: dict[str, Any] | None) -> list[Flag]:
-    """`meta["flags"]` as Flag objects; plugins may give strings or dicts (text/claim, field, reason)."""
+    """`meta["flags"]` as Flag objects; plugins may give strings or dicts (text/claim, field,
+    reason, kind)."""
     found = []
     for raw in (meta or {}).get("flags") or []:
         if isinstance(raw, dict):
             text = str(raw.get("text") or raw.get("claim") or "")
-            found.append(Flag(text, str(raw.get("field") or ""), str(raw.get("reason") or "")))
+            found.append(Flag(text, str(raw.get("field") or ""), str(raw.get("reason") or ""),
+                              str(raw.get("kind") or "")))
         elif raw:
             found.append(Flag(str(raw)))
     return found
@@ -109,25 +129,28 @@ def as_lines(value: Any) -> list[str]:
 
 # -- acting ----------------------------------------------------------------------------------
 def publish(state, shop_id: int, content_id: int, actor: str, edited: dict[str, Any] | None = None,
-            override: bool = False) -> dict[str, Any]:
-    """Publish a draft, with `edited` replacing some of its content keys first.
+            override: bool = False, overwrite_human: bool = False) -> dict[str, Any]:
+    """Publish a draft, with `edited` replacing some of its content keys first. `override`
+    publishes despite flags; `overwrite_human` replaces hand-written copy the draft protects.
 
     Raises DraftError: 404 for a draft not in this shop, 409 when it was already reviewed, is
-    flagged and `override` is not set, or has product fields but no product."""
+    flagged and `override` is not set, would replace protected hand-written copy without
+    `overwrite_human`, or has product fields but no product."""
     with state.db.session() as session:
         draft = _owned(session, shop_id, content_id, lock=True)
         _check_reviewable(draft)
         flags = flags_of(draft.meta)
         if flags and not override:
             raise DraftError(f"this draft has {len(flags)} flag(s); tick “publish despite flags” to publish it")
+        human = human_copy_choice(draft, _product(session, draft), overwrite_human)
         if edited:
             _apply_edits(session, draft, edited, actor)
         else:
             _audit(session, draft, actor, "approved", {"override": bool(flags and override)})
         written = _write_product(session, draft)
         draft.status = "published"
-        _audit(session, draft, actor, "published",
-               {"fields": written, "override": bool(flags and override), "flags": len(flags)})
+        _audit(session, draft, actor, "published", _published_details(draft, written, flags, override, human))
+        _supersede_siblings(session, draft, actor)
         result, product_id = content_dict(draft), draft.product_id
     if written and product_id is not None:
         state.dispatcher.call("on_products_changed", shop_id, product_ids=[product_id], change="updated")
@@ -143,7 +166,58 @@ def reject(state, shop_id: int, content_id: int, actor: str, reason: str = "") -
         return content_dict(draft)
 
 
+def human_copy_choice(draft: GeneratedContent, product: Product | None, overwrite_human: bool) -> str:
+    """How replacing the product's hand-written description was chosen ("" when it replaces
+    none): "per_product" (the tick), "bulk" (the plugin recorded the owner's bulk choice for this
+    very text) or "approved" (a draft that declares no policy). Raises DraftError otherwise."""
+    content = draft.content or {}
+    if product is None or product.description_source != "human" or "description_html" not in content:
+        return ""
+    if overwrite_human:
+        return "per_product"
+    meta = draft.meta or {}
+    policy = meta.get("human_copy")
+    if policy is None:
+        return "approved"
+    if policy == "overwrite" and meta.get("replaces_sha256") == description_sha256(product.description_html):
+        return "bulk"
+    raise DraftError("the current description was written by a person; tick “replace the hand-written "
+                     "description” to publish this draft over it")
+
+
+def description_sha256(html: str | None) -> str:
+    return hashlib.sha256((html or "").encode("utf-8")).hexdigest()
+
+
 # -- helpers ---------------------------------------------------------------------------------
+def _published_details(draft: GeneratedContent, written: list[str], flags: list[Flag], override: bool,
+                       human: str) -> dict[str, Any]:
+    """The audit record of a publication: what was written, the checker's verdict and how the
+    reviewer overrode it, and where the text came from (backend, model, prompt, settings)."""
+    meta = draft.meta or {}
+    details: dict[str, Any] = {"fields": written, "override": bool(flags and override), "flags": len(flags)}
+    if flags:
+        details["flagged"] = [{"claim": f.text, "kind": f.kind, "field": f.field, "reason": f.reason} for f in flags]
+    if human:
+        details["overwrite_human"] = human
+    details.update({key: meta[key] for key in PROVENANCE_KEYS if key in meta})
+    return details
+
+
+def _supersede_siblings(session, draft: GeneratedContent, actor: str) -> None:
+    """Other waiting variants of the same product's draft lose to the one just published."""
+    group = (draft.meta or {}).get("variant_group")
+    if not group:
+        return
+    query = select(GeneratedContent).where(
+        GeneratedContent.shop_id == draft.shop_id, GeneratedContent.plugin == draft.plugin,
+        GeneratedContent.product_id == draft.product_id, GeneratedContent.status == "draft",
+        GeneratedContent.id != draft.id)
+    for sibling in session.scalars(query):
+        if (sibling.meta or {}).get("variant_group") == group:
+            sibling.status = "rejected"
+            _audit(session, sibling, actor, "superseded", {"reason": f"variant #{draft.id} was published"})
+
 def _list(state, shop_id: int, condition, order, limit: int) -> list[GeneratedContent]:
     query = (select(GeneratedContent).where(GeneratedContent.shop_id == shop_id, condition)
              .order_by(order).limit(limit))

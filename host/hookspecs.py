@@ -8,6 +8,14 @@ Conventions that hold for every hook:
 - `ctx` is a `host.context.ShopContext`: the shop the call is for, the plugin's validated
   settings (`ctx.settings`), and accessors for shop data that honour the permissions the owner
   granted (`ctx.products()`, `ctx.reviews()`, `ctx.orders()`, `ctx.customers()`, ...).
+- Models: `ctx.text_model()` is the shop's text model (the embedded SmolLM2, a local Hugging Face
+  folder or an OpenAI-compatible endpoint, as the owner chose on the Models page):
+  ``ctx.text_model().generate([GenerationRequest(prompt, system=..., max_tokens=..., stop=...)])``
+  returns one `host.inference.Generation` per request (text, token counts, finish reason), batched
+  with every other caller of that model; ``.complete(prompt, **options)`` does one. Tokens count
+  against the shop's daily cap; failures raise `host.inference.InferenceError` (`QuotaExceeded`,
+  `Overloaded`, `BackendUnavailable`). `ctx.embedder().embed(texts)` gives unit float32 vectors.
+  Put shop data in prompts as delimited data, never as instructions.
 - The host calls a plugin only for shops that enabled it. Each call is isolated: an exception is
   caught and logged with the plugin's name and counted; a result of the wrong type is dropped and
   counted as a failure; a call past its time budget is abandoned (storefront hooks have a short

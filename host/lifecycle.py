@@ -50,7 +50,7 @@ class Lifecycle:
         self.registry = registry
         self.quarantine_after = quarantine_after
         self._recent: dict[int, tuple[float, int, dict[str, EnabledPlugin]]] = {}
-        self._generation = 0  # bumped by every change this process makes
+        self._generations: dict[int, int] = {}  # per shop, bumped by every change this process makes
         self._lock = threading.Lock()
         #: Called with (shop_id, plugin) after an enable, disable, quarantine or settings change.
         self.on_change: list = []
@@ -67,9 +67,9 @@ class Lifecycle:
         """`enabled`, reused for up to RECENT_S: the storefront asks on every page view."""
         now = time.monotonic()
         cached = self._recent.get(shop_id)
-        if cached is not None and cached[0] > now and cached[1] == self._generation:
+        generation = self._generations.get(shop_id, 0)
+        if cached is not None and cached[0] > now and cached[1] == generation:
             return cached[2]
-        generation = self._generation
         found = self.enabled(shop_id)
         with self._lock:
             if len(self._recent) > 10_000:
@@ -77,10 +77,10 @@ class Lifecycle:
             self._recent[shop_id] = (now + RECENT_S, generation, found)
         return found
 
-    def _changed(self, shop_id: int | None = None, name: str | None = None) -> None:
+    def _changed(self, shop_id: int, name: str | None = None, notify: bool = True) -> None:
         with self._lock:
-            self._generation += 1
-        if shop_id is not None:
+            self._generations[shop_id] = self._generations.get(shop_id, 0) + 1
+        if notify:
             for listener in self.on_change:
                 listener(shop_id, name)
 
@@ -126,24 +126,23 @@ class Lifecycle:
             row.failure_count += 1
             row.consecutive_failures += 1
             row.last_error = error[:2000]
-            self._changed()
             quarantined = False
             if row.state == "enabled" and row.consecutive_failures >= self.quarantine_after:
                 row.state = "quarantined"
                 row.reason = f"{row.consecutive_failures} failures in a row; last: {error[:500]}"
                 log.warning("plugin %s quarantined for shop %s: %s", name, shop_id, row.reason)
                 quarantined = True
-        if quarantined:
-            self._changed(shop_id, name)
+        self._changed(shop_id, name, notify=quarantined)  # after the commit, so a re-read sees it
         return quarantined
-        return False
 
     def record_success(self, shop_id: int, name: str) -> None:
         with self.db.session() as session:
             row = self._row(session, shop_id, name, create=False)
-            if row is not None and row.consecutive_failures:
+            ended = row is not None and row.consecutive_failures > 0
+            if ended:
                 row.consecutive_failures = 0
-                self._changed()
+        if ended:
+            self._changed(shop_id, notify=False)
 
     def update_settings(self, shop_id: int, name: str, submitted: dict[str, Any]) -> dict[str, Any]:
         """Validate and store settings; raises SettingsError (field errors), old settings kept."""

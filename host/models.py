@@ -6,13 +6,14 @@ what keeps shops apart on one server (see `host.db.scoped`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -79,6 +80,8 @@ class AdminUser(ShopOwned, Base):
     role: Mapped[str] = mapped_column(String(16), default="editor")  # owner | editor
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # Part of every admin session cookie; bumped on sign-out, so a copied cookie dies with it.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -293,3 +296,25 @@ class Job(ShopOwned, Base):
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     heartbeat_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ModelSettings(ShopOwned, Base):
+    """A shop's choice of text model and its daily token cap (see `host.inference.settings`)."""
+
+    __tablename__ = "model_settings"
+    __table_args__ = (UniqueConstraint("shop_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ModelUsage(ShopOwned, Base):
+    """Text generated for a shop on one UTC day: what its daily token cap is checked against."""
+
+    __tablename__ = "model_usage"
+    __table_args__ = (UniqueConstraint("shop_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    requests: Mapped[int] = mapped_column(default=0)
+    prompt_tokens: Mapped[int] = mapped_column(default=0)
+    completion_tokens: Mapped[int] = mapped_column(default=0)

@@ -5,6 +5,10 @@ summary) for a while. Keeping it in the host rather than in the plugin's module 
 has its own (tests build many apps in one process), one shop's entries can never reach another's
 pages, and the host empties a plugin's namespace whenever the owner enables, disables or
 reconfigures it for that shop.
+
+It lives in one server process. Other processes (gunicorn workers) keep their own copies, which
+they drop on their own changes and when entries expire: a `ttl` is how stale a value may get
+after a change made elsewhere.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ class PluginCache:
     """The app-wide store; plugins use it through `ctx.cache` (a `ShopCacheView`)."""
 
     def __init__(self) -> None:
-        self._entries: dict[tuple[str, int, Hashable], tuple[float, Any]] = {}
+        # One dict per (plugin, shop), so forgetting a namespace never scans the others.
+        self._spaces: dict[tuple[str, int], dict[Hashable, tuple[float, Any]]] = {}
         self._versions: dict[tuple[str, int], int] = {}
+        self._size = 0
         self._lock = threading.Lock()
 
     def version(self, plugin: str, shop_id: int) -> int:
@@ -35,24 +41,32 @@ class PluginCache:
 
     def get(self, namespace: tuple[str, int], key: Hashable, ttl: float, compute: Callable[[], Any]) -> Any:
         now = time.monotonic()
-        entry = self._entries.get((*namespace, key))
+        entry = self._spaces.get(namespace, {}).get(key)
         if entry is not None and entry[0] > now:
             return entry[1]
         value = compute()
         if ttl > 0:
             with self._lock:
-                if len(self._entries) >= MAX_ENTRIES:
-                    self._entries.clear()
-                self._entries[(*namespace, key)] = (now + ttl, value)
+                if self._size >= MAX_ENTRIES:
+                    self._spaces.clear()
+                    self._size = 0
+                space = self._spaces.setdefault(namespace, {})
+                self._size += key not in space
+                space[key] = (now + ttl, value)
         return value
 
     def forget(self, plugin: str, shop_id: int, key: Hashable | None = None, all_keys: bool = False) -> None:
+        namespace = (plugin, shop_id)
         with self._lock:
-            self._versions[(plugin, shop_id)] = self._versions.get((plugin, shop_id), 0) + 1
-            doomed = [k for k in self._entries
-                      if k[0] == plugin and k[1] == shop_id and (all_keys or k[2] == key)]
-            for k in doomed:
-                del self._entries[k]
+            self._versions[namespace] = self._versions.get(namespace, 0) + 1
+            space = self._spaces.get(namespace)
+            if not space:
+                return
+            if all_keys:
+                self._size -= len(space)
+                del self._spaces[namespace]
+            elif space.pop(key, None) is not None:
+                self._size -= 1
 
 
 class ShopCacheView:

@@ -13,6 +13,10 @@ Fixtures:
 - ``sw_fake_text_model``: a ``host.inference.FakeTextBackend`` (echoes, or replies from a
   script you set on ``.replies``); ``sw_fake_embedder``: a ``host.inference.FakeEmbeddingBackend``.
 
+Apps built by the kit use the fake models (``TEXT_BACKEND = EMBEDDING_BACKEND = "fake"``), so
+``ctx.text_model()`` and ``ctx.embedder()`` answer instantly; ``use_fake_models(app, text=...,
+embedder=...)`` hands every shop of ``app`` fakes of your own (scripted replies) and returns them.
+
 The fixture shop: "Enamel Camp Mug 350 ml" (handle ``enamel-camp-mug``, Outdoor, stock 12, one
 order, one verified 5-star review) and "Merino Crew Sweater" (``merino-crew``, Apparel, sizes
 S/M/L with stock 3, 0 and 5), one customer (Dana Reyes).
@@ -222,6 +226,13 @@ def admin_client(app, shop: FixtureShop, role: str = "owner") -> AdminClient:
     return client
 
 
+def use_fake_models(app, text: FakeTextBackend | None = None,
+                    embedder: FakeEmbeddingBackend | None = None) -> tuple[FakeTextBackend, FakeEmbeddingBackend]:
+    """Every shop of `app` gets these fakes (new ones where None) from `ctx.text_model()` and
+    `ctx.embedder()`, through the host's batching, token caps and usage counts; returns them."""
+    return state_of(app).inference.use_fakes(text or FakeTextBackend(), embedder or FakeEmbeddingBackend())
+
+
 def build_app(tmp_path, plugins: list | None = None, **config: Any):
     """An isolated app; with SHOPWRIGHT_TEST_POSTGRES set (a server URL), on a new PostgreSQL database."""
     settings = {
@@ -233,6 +244,8 @@ def build_app(tmp_path, plugins: list | None = None, **config: Any):
         "BACKGROUND_HOOK_BUDGET_MS": 2000,
         "API_RATE_LIMIT": "100000 per minute",
         "TESTING": True,
+        "TEXT_BACKEND": "fake",  # ctx.text_model() answers instantly, offline
+        "EMBEDDING_BACKEND": "fake",
     }
     if os.environ.get("SHOPWRIGHT_TEST_POSTGRES") and "DATABASE_URL" not in config:
         settings["DATABASE_URL"] = _fresh_postgres_database(os.environ["SHOPWRIGHT_TEST_POSTGRES"], tmp_path)

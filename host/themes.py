@@ -27,6 +27,7 @@ log = logging.getLogger("shopwright.themes")
 DEFAULT_THEME = "default"
 DEFAULT_PREFIX = "default:"
 HOST_TEMPLATES = Path(__file__).resolve().parent / "templates" / "storefront"
+BUILTIN_DEFAULT = Path(builtin_themes.__file__).resolve().parent / DEFAULT_THEME / "templates"
 
 
 @dataclass(frozen=True)
@@ -155,8 +156,12 @@ class ThemeHost:
 
     def _build(self, theme: Theme) -> jinja2.Environment:
         fallbacks = [plugin_template_loader(self.registry), jinja2.FileSystemLoader(str(HOST_TEMPLATES))]
-        if DEFAULT_THEME in self.themes:
+        if DEFAULT_THEME in self.themes and theme.name != DEFAULT_THEME:
             fallbacks.append(jinja2.FileSystemLoader(str(self.themes[DEFAULT_THEME].templates)))
+        if BUILTIN_DEFAULT.is_dir():
+            # Last of all the built-in default, even when the instance has its own `default`: a
+            # page that theme leaves out, or its `default:` extends, still resolves.
+            fallbacks.append(jinja2.FileSystemLoader(str(BUILTIN_DEFAULT)))
         env = jinja2.Environment(
             loader=ChainLoader(jinja2.FileSystemLoader(str(theme.templates)), fallbacks),
             autoescape=True,  # every template, whatever its extension: plugin output included

@@ -19,7 +19,7 @@ from typing import Any
 
 import jinja2
 import marshmallow
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 from markupsafe import Markup
 
 from host import serialize
@@ -30,6 +30,8 @@ from host.lifecycle import EnabledPlugin
 log = logging.getLogger("shopwright.widgets")
 
 PRODUCT_TTL_S = 2.0
+MAX_ID = 2**63 - 1
+PAGE_BUDGET_WIDGETS = 2
 MAX_REUSED = 20_000  # rendered widgets kept per process; past it they are dropped and re-rendered
 LOCAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
@@ -132,14 +134,17 @@ class WidgetRenderer:
         return self._call(widget, shop, params, enabled)[1]
 
     def _call(self, widget: WidgetDef, shop: ShopInfo, params: dict[str, Any],
-              enabled: dict[str, EnabledPlugin]) -> tuple[bool, dict | None]:
-        """(whether the answer may be reused, the widget's dict or None)."""
+              enabled: dict[str, EnabledPlugin], budget: float | None = None) -> tuple[bool, dict | None]:
+        """(whether the answer may be reused, the widget's dict or None). Given less than the
+        full storefront budget (the page spent the rest), a timeout is not held against it."""
         plugin = enabled.get(widget.plugin)
         if plugin is None:
             return True, None
         kwargs = self._arguments(widget, shop, params)
-        result = self.state.dispatcher.call_registered(plugin, shop, f"widget {widget.name}", widget.render,
-                                                       kwargs, check=_dict_or_none)
+        full = self.state.dispatcher.storefront_budget
+        result = self.state.dispatcher.call_registered(
+            plugin, shop, f"widget {widget.name}", widget.render, kwargs, check=_dict_or_none,
+            budget=min(budget, full) if budget else full, count_timeout=budget is None or budget >= full)
         return (True, result.value) if result is not None else (False, None)
 
     def _arguments(self, widget: WidgetDef, shop: ShopInfo, params: dict[str, Any]) -> dict[str, Any]:
@@ -164,13 +169,15 @@ class WidgetRenderer:
         looked up within this shop only."""
         if product is None or isinstance(product, dict):
             return product
-        by, value = ("id", int(product)) if str(product).isdigit() else ("handle", str(product))
+        by, value = ("id", int(product)) if str(product).isdigit() else ("handle", str(product)[:255])
+        if by == "id" and not 0 < value <= MAX_ID:
+            raise WidgetError(f"no product {product!r} in this shop", status=404)
         key = (shop.id, by, value)
         cached = self._products.get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         found = fetch_one(self.state.db.engine, shop.id, by, value)
-        if found is None:
+        if found is None or found.status != "active":  # drafts and archived products are not for shoppers
             raise WidgetError(f"no product {product!r} in this shop", status=404)
         if len(self._products) > 10_000:
             self._products.clear()
@@ -179,7 +186,7 @@ class WidgetRenderer:
 
     # -- HTML ------------------------------------------------------------------------------
     def html(self, shop: ShopInfo, theme: str, name: str, params: dict[str, Any],
-             enabled: dict[str, EnabledPlugin] | None = None) -> Markup:
+             enabled: dict[str, EnabledPlugin] | None = None, budget: float | None = None) -> Markup:
         """The widget's inner HTML, empty when it shows nothing.
 
         A rendered widget is reused while the shop's enabled-plugins snapshot it was made under
@@ -194,7 +201,7 @@ class WidgetRenderer:
         reused = self._rendered.get(key) if key is not None else None
         if reused is not None and reused[0] is enabled:
             return reused[1]
-        ok, data = self._call(widget, shop, params, enabled)
+        ok, data = self._call(widget, shop, params, enabled, budget)
         html = self._render(widget, shop, theme, params, data) if data else Markup("")
         if ok and html is not None and key is not None:
             if len(self._rendered) > MAX_REUSED:
@@ -224,7 +231,7 @@ class WidgetRenderer:
                 return None
             parts.append((key, value))
         version = self.state.plugin_cache.version(widget.plugin, shop.id)  # the plugin dropped its data
-        return (shop.id, theme, widget.name, version, tuple(parts))
+        return (shop.id, theme, widget.name, version, _address(), tuple(parts))
 
     def enabled_for_request(self, shop_id: int) -> dict[str, EnabledPlugin]:
         """The shop's enabled plugins, read once per request however many widgets a page has."""
@@ -234,6 +241,14 @@ class WidgetRenderer:
         if shop_id not in cache:
             cache[shop_id] = self.state.lifecycle.enabled_recent(shop_id)
         return cache[shop_id]
+
+
+def _address() -> tuple[str, bool]:
+    """The server address links are built from, and whether they must be absolute (a fragment
+    for another site): HTML rendered for one must never be reused for the other."""
+    if not has_request_context():
+        return ("", False)
+    return (request.host_url, request.blueprint == "embed")
 
 
 def _dict_or_none(value: Any) -> bool:
@@ -253,16 +268,32 @@ def widget_global(renderer: WidgetRenderer) -> Callable[..., Markup]:
         if shop is None or not hasattr(shop, "info"):
             log.error("widget(%r) called from a template rendered without the storefront's `shop`", name)
             return Markup("")
+        budget = _page_budget_left(renderer.state.dispatcher.storefront_budget)
+        if budget <= 0:
+            log.warning("theme %s: widget(%r) skipped: the page's widgets used up their time", shop.theme, name)
+            return Markup("")
         try:
-            inner = renderer.html(shop.info, shop.theme, name, params, renderer.enabled_for_request(shop.id))
+            inner = renderer.html(shop.info, shop.theme, name, params, renderer.enabled_for_request(shop.id),
+                                  budget=budget)
         except WidgetError as exc:
-            log.warning("theme %s: widget(%r) skipped: %s %s", shop.theme, name, exc, exc.fields)
+            # A theme may name widgets of plugins this server does not have: that is no error.
+            level = logging.DEBUG if exc.status == 404 else logging.WARNING
+            log.log(level, "theme %s: widget(%r) skipped: %s %s", shop.theme, name, exc, exc.fields)
             return Markup("")
         if not inner:
             return inner
         return wrap(name, params, inner)
 
     return widget
+
+
+def _page_budget_left(widget_budget: float) -> float:
+    """Seconds the page's next widget may take. All widgets of one page share PAGE_BUDGET_WIDGETS
+    widgets' worth of time, so several slow widgets cannot add their budgets up."""
+    if not has_request_context():
+        return widget_budget
+    deadline = g.setdefault("sw_widget_deadline", time.monotonic() + PAGE_BUDGET_WIDGETS * widget_budget)
+    return max(0.0, min(widget_budget, deadline - time.monotonic()))
 
 
 def wrap(name: str, params: dict[str, Any], inner: Markup) -> Markup:

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from marshmallow import Schema, fields, validate
-from sqlalchemy import select
+from sqlalchemy import event, select
 
+import tests.widget_doubles as shelf
+from host.admin.forms import parse_origins
 from host.models import AdminUser, Shop, utcnow
 from host.testing import add_fixture_shop, admin_client
 from tests.plugin_doubles import make_plugin
@@ -89,6 +92,12 @@ def test_shop_field_is_shown_when_the_server_has_several_shops(app, shop):
     assert 'name="shop" type="text"' in page or 'type="text" name="shop"' in page or 'id="shop"' in page
 
 
+def client_at(app, address: str):
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 def test_five_failures_lock_the_account_without_telling_whether_it_exists(app, shop):
     shop.add_user("owner@acme.example", PASSWORD, "owner")
     client = app.test_client()
@@ -97,14 +106,67 @@ def test_five_failures_lock_the_account_without_telling_whether_it_exists(app, s
     locked = sign_in(client, shop, "owner@acme.example", PASSWORD)
     assert locked.status_code == 429 and "Wait 15 minutes" in text(locked)
     ghosts = [sign_in(client, shop, "ghost@acme.example", f"wrong {i}") for i in range(6)]
-    assert ghosts[-1].status_code == 429 and "Wait 15 minutes" in text(ghosts[-1])
+    assert [g.status_code for g in ghosts] == [401, 401, 401, 401, 429, 429]
+    assert "Wait 15 minutes" in text(ghosts[-1])
     with shop.state.db.session() as db:
         user = db.scalar(select(AdminUser).where(AdminUser.email == "owner@acme.example"))
-        assert user.locked_until > utcnow() and user.failed_logins == 5
+        assert user.locked_until is None and user.failed_logins == 5  # locked for that address only
+
+
+def test_guessing_from_one_address_does_not_lock_the_owner_out(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    attacker = client_at(app, "203.0.113.9")
+    for i in range(8):
+        sign_in(attacker, shop, "owner@acme.example", f"wrong {i}")
+    assert sign_in(attacker, shop, "owner@acme.example", PASSWORD).status_code == 429
+    assert sign_in(client_at(app, "198.51.100.4"), shop, "owner@acme.example", PASSWORD).status_code == 302
+    with shop.state.db.session() as db:  # the owner's sign-in ends the series of failures
+        assert db.scalar(select(AdminUser.failed_logins).where(AdminUser.email == "owner@acme.example")) == 0
+    assert sign_in(attacker, shop, "owner@acme.example", PASSWORD).status_code == 429  # still locked there
+
+
+def test_failures_from_many_addresses_lock_the_account_everywhere(sw_app_factory):
+    app = sw_app_factory(ADMIN_LOCK_AFTER=2, ADMIN_ACCOUNT_LOCK_AFTER=6)
+    shop = add_fixture_shop(app)
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    for email in ("owner@acme.example", "ghost@acme.example"):  # an account, and no account: alike
+        answers = [sign_in(client_at(app, f"10.0.0.{n}"), shop, email, "wrong")
+                   for n in range(1, 4) for _ in range(2)]
+        assert [a.status_code for a in answers] == [401, 429, 401, 429, 401, 429]
+        fresh = sign_in(client_at(app, "10.0.0.99"), shop, email, PASSWORD)
+        assert fresh.status_code == 429 and "Wait 15 minutes" in text(fresh)
+    with shop.state.db.session() as db:
+        user = db.scalar(select(AdminUser).where(AdminUser.email == "owner@acme.example"))
+        assert user.locked_until > utcnow() and user.failed_logins == 6
         user.locked_until = utcnow() - timedelta(seconds=1)  # the lock runs out
-    assert sign_in(client, shop, "owner@acme.example", PASSWORD).status_code == 302
+    assert sign_in(client_at(app, "10.0.0.99"), shop, "owner@acme.example", PASSWORD).status_code == 302
     with shop.state.db.session() as db:
         assert db.scalar(select(AdminUser.failed_logins).where(AdminUser.email == "owner@acme.example")) == 0
+
+
+def test_parallel_wrong_passwords_are_all_counted(sw_app_factory):
+    guesses = 8
+    app = sw_app_factory(ADMIN_ACCOUNT_LOCK_AFTER=guesses)
+    shop = add_fixture_shop(app)
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    clients = [client_at(app, f"10.1.0.{n}") for n in range(guesses)]
+    forms = [{"csrf_token": token(client), "shop": shop.slug, "email": "owner@acme.example", "password": "wrong"}
+             for client in clients]
+    start, statuses = threading.Barrier(guesses), []
+
+    def guess(client, form):
+        start.wait()
+        statuses.append(client.post("/admin/login", data=form).status_code)
+
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, forms, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401] * (guesses - 1) + [429]  # the last one counted locked it
+    with shop.state.db.session() as db:
+        user = db.scalar(select(AdminUser).where(AdminUser.email == "owner@acme.example"))
+        assert user.failed_logins == guesses and user.locked_until > utcnow()
 
 
 def test_failed_attempts_from_one_address_are_throttled(sw_app_factory):
@@ -352,3 +414,81 @@ def test_shop_settings_refuse_bad_origins_field_by_field(shop, owner, origins):
     assert re.search(r'id="allowed_origins-errors"><li>“[^”]*” is not an origin', page)
     with shop.state.db.session() as db:
         assert db.get(Shop, shop.id).name == "Acme Outfitters"
+
+
+def test_saved_shop_settings_reach_the_storefront_and_embeds_at_once(sw_app_factory):
+    app = sw_app_factory(plugins=[shelf])
+    shop = add_fixture_shop(app)
+    shop.enable("shelf")
+    owner = admin_client(app, shop)
+    site = app.test_client()
+    embed = {"path": "/embed/acme/widgets/shelf.echo.html", "headers": {"Origin": "https://www.acme.example"}}
+    assert "/themes/linen/static/" not in text(site.get("/shop/acme/p/enamel-camp-mug"))  # now cached
+    assert site.get(**embed).status_code == 403
+    response = owner.post("/admin/shop", {"name": "Acme Outfitters", "theme": "linen",
+                                          "allowed_origins": "https://www.acme.example:443"})
+    assert response.status_code == 302
+    assert "/themes/linen/static/" in text(site.get("/shop/acme/p/enamel-camp-mug"))
+    assert site.get(**embed).status_code == 200
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("https://shop.example.com:443", "https://shop.example.com"),
+    ("http://shop.example.com:80/", "http://shop.example.com"),
+    ("https://shop.example.com:80", "https://shop.example.com:80"),
+    ("http://localhost:443", "http://localhost:443"),
+    ("https://[::1]:443", "https://[::1]"),
+])
+def test_origins_drop_the_default_port_as_browsers_do(typed, stored):
+    assert parse_origins(typed) == ([stored], [])
+    assert parse_origins(f"{stored}\n{typed}") == ([stored], [])  # the same origin twice is kept once
+
+
+def test_refused_background_import_shows_its_row_errors_on_the_job_page(shop, owner):
+    response = upload(owner, "customers", "people.csv",
+                      b"email,first_name\nann@example.com,Ann\nnot-an-email,Bob\n,Cy\n", background="y")
+    job_path = response.headers["Location"]
+    assert shop.state.jobs.run_pending() == 1
+    job = shop.state.jobs.list(shop.id)[0]
+    assert job.status == "failed" and job.error.startswith("ImportFailed: Nothing imported")
+    page = text(owner.get(job_path))
+    assert "people.csv was not imported" in page and 'class="row-errors"' in page
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", page)
+    assert [(row, field) for row, field, _ in rows] == [("3", "email"), ("4", "email")]
+    assert all(message.strip() for _, _, message in rows)
+    assert "job-result-title" not in page  # the table, not the report's raw JSON
+
+
+def test_jobs_feed_reads_the_requested_jobs_in_one_query(shop, owner):
+    register_work(shop)
+    ids = [shop.state.jobs.enqueue(shop.id, "test.work", {}) for _ in range(5)]
+    other = add_fixture_shop(shop.app, "bravo", "Bravo")
+    theirs = shop.state.jobs.enqueue(other.id, "test.work", {})
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        if "FROM jobs" in statement:
+            statements.append(statement)
+
+    engine = shop.state.db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        query = "&".join(f"id={job_id}" for job_id in [*ids, theirs, 99999])
+        feed = owner.get(f"/admin/jobs.json?{query}").get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [job["id"] for job in feed["jobs"]] == sorted(ids, reverse=True)  # not the other shop's
+    assert len(statements) == 1
+
+
+def test_unfinished_jobs_carry_a_hidden_retry_for_the_poller_to_show(shop, owner):
+    register_work(shop)
+    queued = shop.state.jobs.enqueue(shop.id, "test.work", {})
+    page = text(owner.get("/admin/jobs"))
+    assert re.search(rf'<span data-job-action="cancel" data-job-id="{queued}">\s*<form', page)
+    assert re.search(rf'<span data-job-action="retry" data-job-id="{queued}" hidden>\s*<form', page)
+    shop.state.jobs.cancel(shop.id, queued)
+    page = text(owner.get(f"/admin/jobs/{queued}"))
+    assert f'data-job-action="cancel" data-job-id="{queued}"' not in page
+    assert re.search(rf'<span data-job-action="retry" data-job-id="{queued}">\s*<form', page)
+    assert "Retry job" in page

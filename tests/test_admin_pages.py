@@ -3,6 +3,7 @@ navigation of shops that enabled the plugin, role-checked, CSRF-checked and isol
 
 from __future__ import annotations
 
+import re
 import textwrap
 import types
 import uuid
@@ -46,6 +47,10 @@ def register_admin_pages(register):
     register("bad-template", "Bad template", lambda ctx, request: {})
     register("slow", "Slow page", slow)
     register("empty", "Empty page", lambda ctx, request: None)
+    register("script", "Script page", lambda ctx, request: {"snippet": "<script>alert(1)</script>"},
+             template=NAME + "/admin/script.jinja")
+    register("shadow", "Shadowing page", lambda ctx, request: {
+        "admin_user": "evil", "csrf_token": "forged", "request": "fake", "admin_nav": [], "note": "kept"})
 '''
 
 TEMPLATES = {
@@ -59,6 +64,13 @@ TEMPLATES = {
         <form method="post"><input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
         <label for="note">Note</label><input id="note" name="note"><button>Save</button></form>
         <p id="saved">{{ saved }}</p>{% endblock %}""",
+    "script.jinja": """
+        {% extends "admin/plugin_page.html" %}
+        {% block plugin_content %}<p id="snippet">{{ snippet }}</p>{% endblock %}""",
+    "shadow.html": """
+        {% extends "admin/plugin_page.html" %}
+        {% block plugin_content %}<p id="user">{{ admin_user.email }}</p><p id="token">{{ csrf_token() }}</p>
+        <p id="path">{{ request.path }}</p><p id="note">{{ note }}</p>{% endblock %}""",
     "bad-template.html": """
         {% extends "admin/plugin_page.html" %}
         {% block plugin_content %}{{ nothing.here.at_all }}{% endblock %}""",
@@ -107,6 +119,23 @@ def test_page_renders_inside_the_admin_layout_and_is_listed(app, shop, page_plug
     assert '<p id="who">&lt;script&gt;alert(1)&lt;/script&gt;</p>' in page
     assert f'href="/admin/plugins/{page_plugin}/overview" aria-current="page"' in page  # in the nav, marked
     assert "Shopwright" in page and "Sign out" in page  # the admin layout around it
+
+
+def test_templates_of_any_extension_are_autoescaped(app, shop, page_plugin):
+    response = admin_client(app, shop).get(f"/admin/plugins/{page_plugin}/script")
+    assert response.status_code == 200
+    assert '<p id="snippet">&lt;script&gt;alert(1)&lt;/script&gt;</p>' in text(response)
+
+
+def test_a_view_cannot_replace_the_hosts_template_variables(app, shop, page_plugin):
+    owner = admin_client(app, shop)
+    response = owner.get(f"/admin/plugins/{page_plugin}/shadow")
+    page = text(response)
+    assert response.status_code == 200 and '<p id="note">kept</p>' in page
+    assert re.search(r'<p id="user">owner-\w+@acme\.example</p>', page)
+    assert f'<p id="path">/admin/plugins/{page_plugin}/shadow</p>' in page
+    assert "forged" not in page and re.search(r'<p id="token">[\w.-]{20,}</p>', page)
+    assert 'href="/admin/dashboard"' in page  # the host's navigation, not the plugin's empty one
 
 
 def test_page_of_a_plugin_not_enabled_is_not_found_and_not_listed(app, shop, page_plugin):

@@ -183,3 +183,16 @@ def test_a_session_cannot_be_moved_to_another_shop(app, shop):
         session["shop_id"] = other.id  # the cookie is signed, but check the pairing anyway
     assert mine.get("/admin/dashboard").status_code == 302
     assert re.search(r"/admin/login", mine.get("/admin/jobs").headers["Location"])
+
+
+def test_signing_out_ends_every_copy_of_the_session(sw_app_factory):
+    from host.testing import add_fixture_shop, admin_client
+
+    app = sw_app_factory()
+    shop = add_fixture_shop(app)
+    admin = admin_client(app, shop, role="owner")
+    stolen = app.test_client()
+    stolen.set_cookie("session", admin.client.get_cookie("session").value)
+    assert stolen.get("/admin/dashboard").status_code == 200
+    admin.post("/admin/logout")
+    assert stolen.get("/admin/dashboard").status_code == 302  # back to the sign-in page

@@ -125,12 +125,17 @@ def test_a_bad_csv_upload_lists_its_row_errors(page, owner, tmp_path):
 
 def test_a_jobs_progress_bar_reaches_100_percent(page, owner):
     owner.enable("counter")
-    job_id = owner.state.jobs.enqueue(owner.id, "counter.count", {"steps": 10})
     with live_server(owner.app) as base:
         sign_in(page, base)
+        job_id = owner.state.jobs.enqueue(owner.id, "counter.count", {"steps": 20})  # about 4 s of work
         page.goto(base + "/admin/jobs")
         bar = page.locator(f'progress[data-job-id="{job_id}"]')
         expect(bar).to_be_visible()
+        assert int(bar.get_attribute("value")) < 100  # so reaching 100 below is a live update
+        cancel = page.locator(f'[data-job-action="cancel"][data-job-id="{job_id}"]')
+        expect(cancel).to_be_visible()
         expect(bar).to_have_attribute("value", "100", timeout=20_000)
         expect(page.locator(f'[data-job-status="{job_id}"]')).to_contain_text("succeeded")
+        expect(cancel).to_be_hidden()  # a finished job cannot be cancelled: the poller took the button away
+        expect(page.locator(f'[data-job-action="retry"][data-job-id="{job_id}"]')).to_be_hidden()
     assert page.js_errors == []

@@ -68,9 +68,11 @@ def test_embed_script_fills_placeholders_and_reports_impressions_and_clicks(page
         assert page.inner_html("#gone") == ""  # a failing widget leaves its placeholder empty
         impressions = wait_for(lambda: events_of(shop, "widget_impression"))
         assert [e.widget for e in impressions] == ["shelf.list"]
-        page.locator("#shelf a").first.click()
+        link = page.locator("#shelf a").first
+        clicked = int(link.get_attribute("data-sw-product"))
+        link.click()
         clicks = wait_for(lambda: events_of(shop, "widget_click"))
-        assert clicks[0].widget == "shelf.list" and clicks[0].product_id is not None
+        assert (clicks[0].widget, clicks[0].product_id) == ("shelf.list", clicked)
         assert clicks[0].session_id == impressions[0].session_id != ""
     assert page.js_errors == []
 

@@ -5,6 +5,8 @@ import logging
 import pytest
 from plugin_doubles import RELEASE, SHOP_HOOKS, make_plugin
 
+from host.testing import add_fixture_shop
+
 SAMPLE_ARGS = {
     "on_enable": {},
     "on_disable": {},
@@ -114,7 +116,20 @@ def test_a_plugin_stuck_in_earlier_calls_is_not_called_again(shop_with):
     for _ in range(4):
         shop.call("render_slot", **SAMPLE_ARGS["render_slot"])
     assert stuck.calls.count("render_slot") == 2
-    assert "still busy" in shop.state.lifecycle.describe_one(shop.id, "stuck")["last_error"]
+    described = shop.state.lifecycle.describe_one(shop.id, "stuck")
+    assert described["failure_count"] == 2, "the two stuck calls count; the skipped ones do not"
+
+
+def test_skipped_calls_of_a_stuck_plugin_never_quarantine_it_elsewhere(shop_with):
+    stuck = make_plugin("stuck", "hang", hooks=["render_slot"])
+    shop = shop_with(stuck, QUARANTINE_AFTER=3)
+    other = add_fixture_shop(shop.app, slug="other")
+    other.enable("stuck")
+    for _ in range(2):
+        shop.call("render_slot", **SAMPLE_ARGS["render_slot"])
+    for _ in range(5):
+        other.call("render_slot", **SAMPLE_ARGS["render_slot"])
+    assert other.state.lifecycle.describe_one(other.id, "stuck")["state"] == "enabled"
 
 
 def test_plain_string_from_render_slot_is_kept_for_escaping(shop_with):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,7 @@ def test_a_widget_that_shows_nothing_answers_empty(client, shop):
     ("/embed/acme/widgets/shelf.echo.json?product=999999", 404),
     ("/embed/acme/widgets/shelf.list.json?limit=0", 400),
     ("/embed/acme/widgets/shelf.echo.html?colour=red", 400),
+    ("/embed/acme/widgets/shelf.echo.json?product=" + "9" * 30, 404),
 ])
 def test_bad_widget_requests_get_clear_json_errors(client, shop, url, status):
     response = client.get(url)
@@ -152,8 +154,18 @@ def test_beacon_records_impressions_and_clicks_and_tells_plugins(client, shop, l
     assert response.status_code == 202 and response.json == {"accepted": 3}
     assert stored_events(shop) == [("widget_impression", "shelf.list", mug, "s-1"),
                                    ("widget_click", "shelf.list", mug, "s-1"), ("view", None, mug, "s-1")]
+    shop.state.dispatcher.background.submit(lambda: None).result(5)  # plugins hear after the answer
+    deadline = time.monotonic() + 5
+    while not listener.batches and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert [e["type"] for e in listener.batches[-1]] == ["widget_impression", "widget_click", "view"]
     assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_beacon_drops_widgets_of_plugins_the_shop_has_not_enabled(client, shop):
+    shop.state.disable_plugin(shop.id, "shelf")
+    response = beacon(client, [{"type": "widget_impression", "widget": "shelf.list"}])
+    assert response.json == {"accepted": 0}
 
 
 def test_beacon_drops_unknown_widgets_and_other_shops_products(client, app, shop):
@@ -169,6 +181,7 @@ def test_beacon_drops_unknown_widgets_and_other_shops_products(client, app, shop
     (json.dumps({"events": []}), 422),
     (json.dumps({"events": [{"type": "purchase"}]}), 422),  # purchases come from orders, never a browser
     (json.dumps({"events": [{"type": "view"}] * 51}), 422),
+    (json.dumps({"events": [{"type": "view", "product_id": 10**30}]}), 422),
 ])
 def test_bad_beacons_are_refused_and_record_nothing(client, shop, body, status):
     response = client.post("/embed/acme/events", data=body, content_type="text/plain")
@@ -215,3 +228,16 @@ def test_plugin_static_files_are_served_from_the_plugin_package(client, tmp_path
 def test_links_in_a_fragment_name_this_server(client, shop):
     html = client.get("/embed/acme/widgets/shelf.link.html?product=merino-crew").text
     assert 'href="http://localhost/shop/acme/p/merino-crew"' in html
+
+
+def test_behind_a_trusted_proxy_the_storefronts_own_https_origin_is_same_site(sw_app_factory):
+    app = sw_app_factory(plugins=[shelf], PROXY_COUNT=1)
+    fixture = add_fixture_shop(app)
+    fixture.enable("shelf")
+    headers = {"Origin": "https://shop.example", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "shop.example"}
+    response = app.test_client().get("/embed/acme/widgets/shelf.link.html?product=merino-crew", headers=headers)
+    assert response.status_code == 200
+    assert 'href="https://shop.example/shop/acme/p/merino-crew"' in response.text
+    untrusted = sw_app_factory(plugins=[shelf])
+    add_fixture_shop(untrusted).enable("shelf")
+    assert untrusted.test_client().get("/embed/acme/widgets/shelf.echo.html", headers=headers).status_code == 403

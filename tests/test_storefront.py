@@ -115,7 +115,7 @@ def test_product_page_embeds_the_widgets_and_slot(sw_shop, client, monkeypatch):
     asked = []
     renderer = sw_shop.state.widget_renderer
     original = renderer.html
-    monkeypatch.setattr(renderer, "html", lambda shop, theme, name, params, enabled=None: (
+    monkeypatch.setattr(renderer, "html", lambda shop, theme, name, params, enabled=None, budget=None: (
         asked.append((name, params)) or original(shop, theme, name, params, enabled)))
     assert client.get("/shop/acme/p/enamel-camp-mug").status_code == 200
     names = {name for name, _ in asked}
@@ -303,6 +303,7 @@ def test_description_html_is_sanitised(sw_shop, client):
     ('<p style="background:url(javascript:alert(1))" class="x">styled</p>', "<p>styled</p>"),
     ("<!-- comment --><p>kept</p>", "<p>kept</p>"),
     ("&lt;script&gt;", "&lt;script&gt;"),
+    ('<a href="/\\evil.example/">looks local</a>', "<a>looks local</a>"),
 ])
 def test_sanitiser_keeps_only_allowed_markup(dirty, clean):
     assert clean_html(dirty) == Markup(clean)

@@ -269,3 +269,38 @@ def test_reuse_can_be_switched_off(sw_app_factory):
     render(shop, "counting.hits")
     render(shop, "counting.hits")
     assert plugin.calls == 2
+
+
+def test_a_page_whose_widgets_used_up_their_time_skips_the_rest_without_blame(app, sw_app_factory):
+    from flask import g
+
+    plugin, shop = counting_shop(sw_app_factory)
+    template = shop.state.themes.environment("default").from_string('{{ widget("counting.hits") }}')
+    with shop.app.test_request_context("/"):
+        g.sw_widget_deadline = 0.0  # as if earlier widgets on this page took all the time
+        assert template.render(shop=shop.state.shops.by_slug(shop.slug)) == ""
+    assert plugin.calls == 0 and failures(shop, "counting") == 0
+
+
+def test_reuse_keeps_pages_and_fragments_for_another_host_apart(sw_app_factory):
+    plugin, shop = counting_shop(sw_app_factory)
+    template = shop.state.themes.environment("default").from_string('{{ widget("counting.hits") }}')
+    public = shop.state.shops.by_slug(shop.slug)
+    with shop.app.test_request_context("/", base_url="http://shop.example"):
+        template.render(shop=public)
+    with shop.app.test_request_context("/", base_url="http://evil.example"):
+        template.render(shop=public)
+    assert plugin.calls == 2
+
+
+def test_an_instance_theme_named_default_still_falls_back_to_the_built_in_one(tmp_path):
+    app, shop = theme_app(tmp_path, {
+        "default/templates/product.html": '{% extends "default:product.html" %}{% block title %}Mine{% endblock %}',
+    })
+    try:
+        client = app.test_client()
+        product = client.get("/shop/acme/p/merino-crew")
+        assert product.status_code == 200 and "Merino Crew Sweater" in product.text
+        assert client.get("/shop/acme/").status_code == 200  # a page the instance theme leaves out
+    finally:
+        state_of(app).close()

@@ -7,7 +7,8 @@ the admin pages plugins register.
 
 Modules: `core` (blueprint, current user, roles, errors, navigation), `auth` (sign in/out),
 `dashboard`, `plugins` (list, enable/disable, settings forms), `uploads`, `jobs`, `drafts`
-(review queue; the logic is `host.drafts`), `pages` (plugin pages), `shop` (shop settings).
+(review queue; the logic is `host.drafts`), `pages` (plugin pages), `shop` (shop settings),
+`models` (the text model, its token cap and usage).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from host.admin import auth, dashboard, drafts, jobs, pages, plugins, shop, uploads  # noqa: F401  (routes)
+from host.admin import auth, dashboard, drafts, jobs, models, pages, plugins, shop, uploads  # noqa: F401  (routes)
 from host.admin.auth import LoginThrottle
 from host.admin.core import EXTENSION, HOST_DIR, admin
 from host.admin.pages import AdminPages
@@ -38,6 +39,9 @@ def create_admin(app: Flask) -> None:
     _configure_csrf(app)
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HOST_DIR / "templates")),
                                      plugin_template_loader(state.registry)])
+    # Every template, whatever its extension: Flask's default escapes only .html/.xml and the
+    # like, and a plugin's admin page may be named `overview.jinja`.
+    app.jinja_env.autoescape = True
     admin_pages = AdminPages()
     admin_pages.collect(state.registry)
     app.extensions[EXTENSION] = AdminExtension(LoginThrottle(app.config), admin_pages)

@@ -34,6 +34,7 @@ NAV = (
     ("admin.drafts", "Review queue", False),
     ("admin.jobs", "Jobs", False),
     ("admin.plugins", "Plugins", True),
+    ("admin.models", "Models", True),
     ("admin.uploads", "Uploads", True),
     ("admin.shop", "Shop settings", True),
 )
@@ -107,14 +108,14 @@ def safe_next(target: str | None) -> str | None:
 
 def load_user() -> CurrentUser | None:
     """The signed-in user, read fresh each request so a deleted user is signed out at once."""
-    user_id, user_shop = session.get("user_id"), session.get("shop_id")
-    if not isinstance(user_id, int) or not isinstance(user_shop, int):
+    user_id, user_shop, epoch = session.get("user_id"), session.get("shop_id"), session.get("epoch")
+    if not all(isinstance(value, int) for value in (user_id, user_shop, epoch)):
         return None
     with state().db.session() as db:
         row = db.execute(
             select(AdminUser.id, AdminUser.email, AdminUser.role, Shop.id, Shop.slug, Shop.name)
             .join(Shop, Shop.id == AdminUser.shop_id)
-            .where(AdminUser.id == user_id, AdminUser.shop_id == user_shop)
+            .where(AdminUser.id == user_id, AdminUser.shop_id == user_shop, AdminUser.session_epoch == epoch)
         ).first()
     return CurrentUser(*row) if row else None
 

@@ -29,7 +29,8 @@ def drafts_detail(content_id: int):
 @admin.post("/drafts/<int:content_id>/approve")
 def drafts_approve(content_id: int):
     try:
-        service.publish(state(), shop_id(), content_id, user().actor, override=_override())
+        service.publish(state(), shop_id(), content_id, user().actor, override=_override(),
+                        overwrite_human=_overwrite_human())
     except DraftError as exc:
         return _refused(exc, partial(_detail_page, content_id))
     flash(f"Draft {content_id} is published.", "success")
@@ -55,7 +56,8 @@ def drafts_edit(content_id: int):
     texts = {key: request.form.get(f"content-{key}", "").replace("\r\n", "\n") for key in fields}
     edited = {key: as_lines(text) if isinstance(fields[key], list) else text for key, text in texts.items()}
     try:
-        service.publish(state(), shop_id(), content_id, user().actor, edited=edited, override=_override())
+        service.publish(state(), shop_id(), content_id, user().actor, edited=edited, override=_override(),
+                        overwrite_human=_overwrite_human())
     except DraftError as exc:  # keep what the person typed: a missing override must not lose the edit
         return _refused(exc, partial(_edit_page, draft, product, texts))
     flash(f"Draft {content_id} is published with your edits.", "success")
@@ -70,6 +72,16 @@ def editable(content: dict) -> dict:
 
 def _override() -> bool:
     return request.form.get("override") == "yes"
+
+
+def _overwrite_human() -> bool:
+    """The per-product choice to replace a hand-written description (audited by the service)."""
+    return request.form.get("overwrite_human") == "yes"
+
+
+def replaces_human(draft, product) -> bool:
+    """Whether publishing the draft would replace copy a person wrote (the page says so)."""
+    return bool(product and product.description_source == "human" and "description_html" in (draft.content or {}))
 
 
 def _get(content_id: int):
@@ -90,9 +102,10 @@ def _detail_page(content_id: int, error: str = "", status: int = 200):
     draft, product = _get(content_id)
     flags = flags_of(draft.meta)
     return render("draft.html", status, draft=draft, product=product, flags=flags, error=error,
-                  fields=review_fields(draft.content or {}, product, flags))
+                  fields=review_fields(draft.content or {}, product, flags),
+                  replaces_human=replaces_human(draft, product))
 
 
 def _edit_page(draft, product, texts: dict, error: str = "", status: int = 200):
     return render("draft_edit.html", status, draft=draft, product=product, texts=texts,
-                  flags=flags_of(draft.meta), error=error)
+                  flags=flags_of(draft.meta), error=error, replaces_human=replaces_human(draft, product))

@@ -30,6 +30,7 @@ from host.importers import KINDS
 KIND_LABELS = {"products": "Products (catalogue)", "customers": "Customers", "orders": "Orders",
                "reviews": "Reviews", "events": "Events"}
 MAX_ORIGINS = 50
+DEFAULT_PORTS = {"http": 80, "https": 443}
 HOSTNAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
 
 
@@ -64,7 +65,8 @@ class ShopForm(AdminForm):
 
 
 def parse_origins(text: str) -> tuple[list[str], list[str]]:
-    """(origins, problems): each non-blank line must be `scheme://host[:port]`, nothing more."""
+    """(origins, problems): each non-blank line must be `scheme://host[:port]`, nothing more; a
+    scheme's default port is dropped, as browsers leave it out of the Origin header."""
     origins, problems = [], []
     for line in (raw.strip() for raw in text.splitlines()):
         if not line:
@@ -92,6 +94,8 @@ def normalise_origin(text: str) -> str | None:
     host = _host(parts.hostname.lower())
     if host is None:
         return None
+    if port == DEFAULT_PORTS[parts.scheme]:
+        port = None  # browsers send `Origin: https://x`, never `https://x:443`
     return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 

@@ -1,6 +1,8 @@
 """The jobs page: every job of the shop with a live progress bar, cancel and retry; a detail
-page with the result or error. `admin.js` polls `/admin/jobs.json` while any job is unfinished;
-without JavaScript the page shows the values of the moment it was loaded.
+page with the result or error (a refused import: its row errors, as on the uploads page).
+`admin.js` polls `/admin/jobs.json` (the page's job ids, one query) while any job on the page is
+unfinished, and swaps a finished job's Cancel for Retry; without JavaScript the page shows the
+values of the moment it was loaded.
 
 Anyone signed in sees the shop's jobs; cancelling and retrying are for owners (a retried import
 writes data). A job of another shop is "not found".
@@ -9,9 +11,11 @@ writes data). A job of another shop is "not found".
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
+from sqlalchemy import select
 
 from host.admin.core import admin, owner_only, render, safe_next, shop_id, state
 from host.admin.dashboard import job_titles
+from host.importers.jobs import refused_report
 from host.jobs import JobError
 from host.models import Job
 
@@ -41,24 +45,25 @@ def jobs_json():
     """The latest jobs, or just `?id=3&id=9` (the ones a page shows), for the progress poller."""
     ids = request.args.getlist("id", type=int)[:LISTED]
     if ids:
-        listed = [job for job in (_find(job_id) for job_id in ids) if job is not None]
+        listed = _find(ids)
     else:
         listed = state().jobs.list(shop_id(), limit=LISTED)
     return jsonify({"jobs": [live_dict(job) for job in listed]})
 
 
-def _find(job_id: int) -> Job | None:
-    try:
-        return state().jobs.get(shop_id(), job_id)
-    except JobError:
-        return None  # another shop's, or gone: simply not listed
+def _find(ids: list[int]) -> list[Job]:
+    """The jobs of this shop among `ids`, in one query, newest first; another shop's or a gone
+    job is simply not listed."""
+    with state().db.session() as db:
+        return list(db.scalars(select(Job).where(Job.shop_id == shop_id(), Job.id.in_(set(ids)))
+                               .order_by(Job.id.desc())))
 
 
 @admin.get("/jobs/<int:job_id>")
 def jobs_detail(job_id: int):
     job = _job(job_id)
     return render("job.html", job=job, title=job_titles().get(job.type, job.type), percent=percent,
-                  polling=job.status not in FINISHED)
+                  polling=job.status not in FINISHED, report=refused_report(job))
 
 
 @admin.post("/jobs/<int:job_id>/cancel")

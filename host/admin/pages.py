@@ -8,7 +8,8 @@ A page lives at `/admin/plugins/<plugin>/<slug>`. It is "not found" for a shop t
 enabled the plugin, owners-only unless registered with `editors=True`, and its view runs through
 the dispatcher (own thread, background time budget, failures counted): a view that raises, hangs
 or returns something other than a dict or None gets an error box inside the admin layout (502),
-never a broken admin.
+never a broken admin. The view's dict cannot replace the host's own template variables
+(admin_user, csrf_token, request, the navigation...): such names are dropped with a warning.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from jinja2 import TemplateNotFound
 
 from host.admin.core import admin, extension, shop_id, state, user
@@ -29,6 +30,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 #: Slugs taken by the host's own routes under /admin/plugins/<plugin>/.
 RESERVED_SLUGS = frozenset({"settings", "enable", "disable"})
 METHODS = frozenset({"GET", "POST"})
+#: Set by the host for plugin pages, besides the context processors' names and Jinja's globals.
+HOST_NAMES = frozenset({"admin_plugin_page", "plugin_error", "plugin_error_detail"})
 
 
 class AdminPageError(ValueError):
@@ -130,7 +133,7 @@ def plugin_page(plugin: str, slug: str):
     if result is None:
         return _failed(page, "failed or took too long", state().lifecycle.describe_one(shop_id(), plugin)["last_error"])
     try:
-        return render_template(page.template, **(result.value or {}), admin_plugin_page=page)
+        return render_template(page.template, **_plugin_values(page, result.value or {}), admin_plugin_page=page)
     except TemplateNotFound:
         if result.value is None:  # "None for an empty page" needs no template of its own
             return render_template("admin/plugin_page.html", admin_plugin_page=page)
@@ -139,6 +142,19 @@ def plugin_page(plugin: str, slug: str):
     except Exception as exc:  # a broken plugin template shows as an error box, not a broken admin
         log.exception("plugin %s: admin page template %s failed", plugin, page.template)
         return _failed(page, f"could not be shown: its template {page.template} failed", f"{type(exc).__name__}: {exc}")
+
+
+def _plugin_values(page: AdminPage, values: dict) -> dict:
+    """The view's variables less any that would shadow the host's (admin_user, csrf_token,
+    request, the navigation...): those are the host's to set, whatever a plugin returns."""
+    host: dict = {}
+    current_app.update_template_context(host)  # what the context processors put in every page
+    reserved = set(host) | set(current_app.jinja_env.globals) | HOST_NAMES
+    clashes = sorted(name for name in values if name in reserved)
+    if clashes:
+        log.warning("plugin %s: admin page %s returned host template names, ignored: %s",
+                    page.plugin, page.slug, ", ".join(map(str, clashes)))
+    return {name: value for name, value in values.items() if name not in reserved}
 
 
 def _failed(page: AdminPage, what: str, detail: str):

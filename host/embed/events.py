@@ -27,13 +27,15 @@ from host.serialize import event_dict
 BEACON_TYPES = ("widget_impression", "widget_click", "view")
 MAX_EVENTS = 50
 MAX_BODY = 32 * 1024
+MAX_ID = 2**63 - 1  # the store's integer range; a bigger id names nothing
 LIMITER = "shopwright.embed.limiter"
 
 
 class BeaconEvent(marshmallow.Schema):
     type = fields.String(required=True, validate=validate.OneOf(BEACON_TYPES))
     widget = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=128))
-    product_id = fields.Integer(load_default=None, allow_none=True, strict=False)
+    product_id = fields.Integer(load_default=None, allow_none=True, strict=False,
+                                validate=validate.Range(min=1, max=MAX_ID))
 
 
 class Beacon(marshmallow.Schema):
@@ -55,8 +57,8 @@ def record_events(slug: str) -> Response:
     except marshmallow.ValidationError as exc:
         return with_cors(error(422, "validation failed", exc.messages), origin)
     recorded = _store(shop.id, beacon)
-    if recorded:
-        state().dispatcher.call("on_events", shop.id, events=recorded)
+    if recorded:  # plugins get them after the answer: a slow plugin must not hold the request
+        state().dispatcher.notify("on_events", shop.id, events=recorded)
     return with_cors(Response(json.dumps({"accepted": len(recorded)}), status=202,
                               mimetype="application/json"), origin)
 
@@ -74,10 +76,16 @@ def _read_beacon() -> dict:
 
 
 def _store(shop_id: int, beacon: dict) -> list[dict]:
-    """Events naming a product of another shop, or a widget that is not installed, are dropped:
-    a shopper's browser cannot fix them, and they must not count."""
+    """Events naming a product of another shop, or a widget that is not installed and enabled in
+    this shop, are dropped: a shopper's browser cannot fix them, and they must not count.
+
+    The beacon is public, so a caller can still send made-up impressions and clicks for real
+    widgets (bounded by the per-address limit); count widget metrics as indicative, like any
+    client-side analytics."""
     widgets = state().widgets.widgets
-    events = [e for e in beacon["events"] if e["widget"] is None or e["widget"] in widgets]
+    enabled = state().lifecycle.enabled_recent(shop_id)
+    events = [e for e in beacon["events"]
+              if e["widget"] is None or (e["widget"] in widgets and widgets[e["widget"]].plugin in enabled)]
     with state().db.session() as session:
         known = _known_products(session, shop_id, {e["product_id"] for e in events if e["product_id"]})
         rows = [Event(shop_id=shop_id, type=e["type"], widget=e["widget"], session_id=beacon["session"],

@@ -31,7 +31,7 @@ def fragment(slug: str, name: str) -> Response:
         html = renderer.html(shop.info, shop.theme, name, _params())
     except WidgetError as exc:
         return with_cors(error(exc.status, str(exc), exc.fields), origin)
-    return with_cors(_cached(Response(str(html), mimetype="text/html")), origin)
+    return with_cors(_cached(Response(str(html), mimetype="text/html"), name), origin)
 
 
 @embed.get("/embed/<slug>/widgets/<name>.json", provide_automatic_options=False)
@@ -43,7 +43,7 @@ def data(slug: str, name: str) -> Response:
         found = state().widget_renderer.data(shop.info, name, _params())
     except WidgetError as exc:
         return with_cors(error(exc.status, str(exc), exc.fields), origin)
-    return with_cors(_cached(jsonify({"widget": name, "data": found})), origin)
+    return with_cors(_cached(jsonify({"widget": name, "data": found}), name), origin)
 
 
 @embed.route("/embed/<slug>/<path:_rest>", methods=["OPTIONS"])
@@ -65,7 +65,12 @@ def _params() -> dict[str, Any]:
     return {key: value for key, value in request.args.items() if key not in RESERVED_PARAMS}
 
 
-def _cached(response: Response) -> Response:
+def _cached(response: Response, name: str) -> Response:
+    """Shared caches may keep a widget for a few seconds, unless its plugin said its output
+    differs per call (`reusable=False`)."""
+    if not state().widgets.get(name).reusable:
+        response.cache_control.no_store = True
+        return response
     response.cache_control.public = True
     response.cache_control.max_age = int(state().config["WIDGET_CACHE_SECONDS"])
     return response

@@ -18,19 +18,31 @@ FINISH_REASONS = ("stop", "length")
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    """One prompt and how to continue it. `stop` strings end the text (they are not included)."""
+    """One prompt and how to continue it. `stop` strings end the text (they are not included).
+
+    `temperature` 0 picks the likeliest token each step (greedy, reproducible); above 0 samples,
+    from the smallest set of tokens whose probabilities add up to `top_p`. `seed` makes a
+    sampled answer repeatable (None: a fresh one each time)."""
 
     prompt: str
     system: str = ""
     max_tokens: int = 256
     temperature: float = 0.0
     stop: tuple[str, ...] = ()
+    top_p: float = 1.0
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, not {self.max_tokens}")
         if self.temperature < 0:
             raise ValueError(f"temperature must not be negative, not {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ValueError(f"top_p must be above 0 and at most 1, not {self.top_p}")
+        if isinstance(self.stop, str):  # a lone string would otherwise stop at each of its characters
+            object.__setattr__(self, "stop", (self.stop,))
+        elif not isinstance(self.stop, tuple):  # a list: keep requests hashable, as frozen promises
+            object.__setattr__(self, "stop", tuple(self.stop))
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ URL_NOISE = re.compile(r"[\x00-\x20\x7f]")  # browsers ignore these inside a URL
 
 def _clean_url(value: str | None, allowed: re.Pattern) -> str | None:
     cleaned = URL_NOISE.sub("", value or "")
+    if "\\" in cleaned:  # browsers read `/\evil.com` as `//evil.com`: off-site behind a same-site look
+        return None
     return cleaned if allowed.match(cleaned) else None
 
 

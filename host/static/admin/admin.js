@@ -21,6 +21,14 @@
         status.className = "badge badge-" + job.status;
       }
       setText('[data-job-message="' + job.id + '"]', job.message);
+      // A finished job cannot be cancelled any more; a failed or cancelled one can be retried.
+      show('[data-job-action="cancel"][data-job-id="' + job.id + '"]', !job.finished);
+      show('[data-job-action="retry"][data-job-id="' + job.id + '"]',
+           job.status === "failed" || job.status === "cancelled");
+    }
+
+    function show(selector, visible) {
+      document.querySelectorAll(selector).forEach(function (element) { element.hidden = !visible; });
     }
 
     function setText(selector, text) {
