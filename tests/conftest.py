@@ -12,4 +12,27 @@ import torch  # noqa: E402  (torch does not import triton)
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 
+import pytest  # noqa: E402
+
 pytest_plugins = ["host.testing", "tests.browser_kit"]
+
+
+@pytest.fixture
+def app(sw_app):
+    """The app a test module works on; modules that need plugins define their own."""
+    return sw_app
+
+
+@pytest.fixture
+def shop(app):
+    from host.testing import add_fixture_shop  # the plugin above imports host.testing first
+
+    return add_fixture_shop(app)
+
+
+@pytest.fixture
+def owner(app, shop):
+    """An admin test client signed in as the shop's owner (CSRF filled in on `post`)."""
+    from host.testing import admin_client
+
+    return admin_client(app, shop, "owner")

@@ -41,16 +41,6 @@ def app(sw_app_factory):
     return sw_app_factory(plugins=[tuned_plugin()])
 
 
-@pytest.fixture
-def shop(app):
-    return add_fixture_shop(app)
-
-
-@pytest.fixture
-def owner(app, shop):
-    return admin_client(app, shop, "owner")
-
-
 def token(client, path="/admin/login") -> str:
     return TOKEN.search(client.get(path).get_data(as_text=True)).group(1)
 

@@ -26,18 +26,6 @@ def app(sw_app_factory, watcher):
     return sw_app_factory(plugins=[watcher])
 
 
-@pytest.fixture
-def shop(app):
-    from host.testing import add_fixture_shop
-
-    return add_fixture_shop(app)
-
-
-@pytest.fixture
-def owner(app, shop):
-    return admin_client(app, shop, "owner")
-
-
 def add_draft(shop, content, flags=None, handle="enamel-camp-mug", kind="description") -> int:
     product_id = shop.product(handle)["id"] if handle else None
     with shop.state.db.session() as db:

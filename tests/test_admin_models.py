@@ -3,22 +3,10 @@ the cap, the last seven days, trying the model, and owners only."""
 
 import re
 
-import pytest
-
 from host.inference import FakeTextBackend, GenerationRequest
 from host.testing import add_fixture_shop, admin_client, use_fake_models
 
 SECRET = "sk-live-never-echo-4242"
-
-
-@pytest.fixture
-def shop(sw_app):
-    return add_fixture_shop(sw_app)
-
-
-@pytest.fixture
-def owner(sw_app, shop):
-    return admin_client(sw_app, shop, "owner")
 
 
 def text(response) -> str:

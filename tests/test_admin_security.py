@@ -23,16 +23,6 @@ def app(sw_app_factory):
     return sw_app_factory(plugins=[make_plugin("gadget", "ok", hooks=["on_enable"], description=PAYLOAD)])
 
 
-@pytest.fixture
-def shop(app):
-    return add_fixture_shop(app)
-
-
-@pytest.fixture
-def owner(app, shop):
-    return admin_client(app, shop, "owner")
-
-
 def text(response) -> str:
     return response.get_data(as_text=True)
 
