@@ -33,7 +33,8 @@ test: install
 # SHOPWRIGHT_TEST_POSTGRES (.ci/postgres starts a throwaway one).
 test-postgres: install
 	test -n "$(SHOPWRIGHT_TEST_POSTGRES)" || { echo "set SHOPWRIGHT_TEST_POSTGRES to a server URL"; exit 2; }
-	$(BIN)/python -m pytest -q --deselect tests/test_kernels.py --deselect tests/test_kernels_transformers.py
+	$(BIN)/python -m pytest -q --deselect tests/test_kernels.py --deselect tests/test_kernels_transformers.py \
+		--deselect tests/test_inference_models.py --deselect tests/test_bench_quality.py
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser"

@@ -19,10 +19,12 @@ tok_s_ratio_vs_llamacpp=…` (plus the other figures).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -84,21 +86,21 @@ def one_at_a_time(backend, requests) -> tuple[list, float]:
     return generations, time.perf_counter() - started
 
 
-def llamacpp(requests, threads: int) -> float | None:
-    """Single-stream llama.cpp tokens/s on the same GGUF file and prompts, or None without it."""
-    try:
-        from llama_cpp import Llama
-    except ImportError:
-        return None
-    llm = Llama(model_path=str(gguf_path()), n_ctx=2048, n_threads=threads, verbose=False, seed=0)
-    tokens, started = 0, time.perf_counter()
-    for request in requests:
-        messages = ([{"role": "system", "content": request.system}] if request.system else [])
-        messages.append({"role": "user", "content": request.prompt})
-        answer = llm.create_chat_completion(messages=messages, max_tokens=request.max_tokens, temperature=0.0,
-                                            stop=list(request.stop) or None)
-        tokens += answer["usage"]["completion_tokens"]
-    return tokens / (time.perf_counter() - started)
+def llamacpp(requests, threads: int) -> tuple[float | None, str]:
+    """Single-stream llama.cpp tokens/s on the same GGUF file and prompts, in its own process;
+    (None, why) where llama-cpp-python is missing or fails."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        return None, "llama-cpp-python is not installed"
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as listing:
+        json.dump([{"system": r.system, "prompt": r.prompt, "max_tokens": r.max_tokens, "stop": list(r.stop)}
+                   for r in requests], listing)
+    peer = subprocess.run([sys.executable, str(ROOT / "bench" / "llamacpp_peer.py"), listing.name,
+                           str(gguf_path()), str(threads)], capture_output=True, text=True)
+    Path(listing.name).unlink()
+    if peer.returncode != 0:
+        return None, f"llama.cpp exited with code {peer.returncode}"
+    result = json.loads(peer.stdout.strip().splitlines()[-1])
+    return result["tokens"] / result["seconds"], ""
 
 
 def raw_unsupported(products, generations) -> tuple[int, int]:
@@ -150,6 +152,7 @@ def _plain(html_text: str) -> str:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, even into a file
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=0, help="use only the first N products (0: all)")
     parser.add_argument("--single", type=int, default=12, help="products generated one at a time for the ratio")
@@ -170,20 +173,24 @@ def main() -> None:
     requests = writer.build_requests(products, settings, model=backend)
     generations, seconds = bulk(batcher, requests)
     bulk_rate = tokens_per_second(generations, seconds)
+    print(f"bulk: {len(requests)} requests in {seconds:.0f} s, {bulk_rate:.1f} tok/s")
     before, before_checked = raw_unsupported(products, generations)
 
     drafts = writer.write_drafts(Recorded(batcher, dict(zip(requests, generations, strict=True))), products,
                                  settings).drafts
     quality = kept_quality(products, drafts)
+    print(f"checked drafts: {quality['publishable']} publishable of {quality['drafts']}")
 
     sample = requests[: args.single]
     single_generations, single_seconds = one_at_a_time(backend, sample)
     single_rate = tokens_per_second(single_generations, single_seconds)
-    llama_rate = llamacpp(sample, args.threads)
+    print(f"one at a time: {len(sample)} requests, {single_rate:.1f} tok/s")
+    llama_rate, llama_note = llamacpp(sample, args.threads)
     batcher.close()
 
     figures = {**quality, "unsupported_before": before / max(1, before_checked), "claims_before": before_checked,
-               "bulk_tok_s": bulk_rate, "single_tok_s": single_rate, "llamacpp_tok_s": llama_rate,
+               "bulk_tok_s": bulk_rate, "single_tok_s": single_rate,
+               "llamacpp_tok_s": llama_rate, "llamacpp_note": llama_note,
                "cold_start_s": cold, "bulk_seconds": seconds, "batches": batcher.batches[:50]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(figures, indent=2))
@@ -197,7 +204,7 @@ def _report(f: dict) -> None:
           f"in publishable drafts {f['unsupported_after']:.3f}")
     print(f"attribute recall {f['attr_recall']:.3f}; within length limits {f['length_ok']:.3f}; "
           f"ROUGE-L {f['rouge_l']:.3f}")
-    llama = f"{f['llamacpp_tok_s']:.1f}" if f["llamacpp_tok_s"] else "not installed"
+    llama = f"{f['llamacpp_tok_s']:.1f}" if f["llamacpp_tok_s"] else f"none ({f['llamacpp_note']})"
     print(f"tokens/s: bulk {f['bulk_tok_s']:.1f}, one at a time {f['single_tok_s']:.1f}, llama.cpp {llama}")
     print(f"cold start from the converted cache: {f['cold_start_s']:.2f} s")
     vs_llama = f"{f['bulk_tok_s'] / f['llamacpp_tok_s']:.2f}" if f["llamacpp_tok_s"] else "n/a"
