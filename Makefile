@@ -47,7 +47,9 @@ bench-host: install
 
 # Benchmark data from the registries, never committed: the commercetools sample catalogue (npm).
 bench-data: install bench/data/package/package.json
-	$(BIN)/python -m pip install --quiet -r requirements/bench.txt \
+	# A portable AVX2 build: llama.cpp's native build crashed in its first decode on this AVX-512 machine.
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
+		$(BIN)/python -m pip install --quiet --no-cache-dir -r requirements/bench.txt \
 		|| echo "llama-cpp-python did not install: the benchmark reports no llama.cpp figure"
 
 bench/data/package/package.json:

@@ -156,7 +156,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=0, help="use only the first N products (0: all)")
     parser.add_argument("--single", type=int, default=12, help="products generated one at a time for the ratio")
-    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--batch", type=int, default=32, help="the batcher's max_batch (the server default)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "descriptions.json")
     args = parser.parse_args()

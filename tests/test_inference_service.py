@@ -96,9 +96,10 @@ def test_the_daily_cap_refuses_once_reached_and_says_how_to_change_it(app, shop)
 def test_a_bulk_call_stops_at_the_cap_between_batches(app, shop):
     text, _ = use_fake_models(app)
     shop.state.inference.save_settings(shop.id, {"daily_token_cap": 10})
+    many = 4 * int(shop.state.config["GENERATION_MAX_BATCH"])  # more slices than the batcher queues ahead
     with pytest.raises(QuotaExceeded):
-        ctx_of(shop).text_model().generate([GenerationRequest(f"p{i}") for i in range(40)])
-    assert len(text.requests) < 40 and shop.state.inference.usage_today(shop.id) >= 10
+        ctx_of(shop).text_model().generate([GenerationRequest(f"p{i}") for i in range(many)])
+    assert len(text.requests) < many and shop.state.inference.usage_today(shop.id) >= 10
 
 
 def test_concurrent_usage_updates_are_not_lost(shop):

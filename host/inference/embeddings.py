@@ -53,7 +53,7 @@ class MiniLMEmbedder(EmbeddingBackend):
         folder = Path(folder) if folder else wheel_folder()
         _check_pooling(folder)
         where = torch_setup.device()
-        encoder = AutoModel.from_pretrained(str(folder), **torch_setup.load_options(where)).to(where)
+        encoder = AutoModel.from_pretrained(str(folder), **torch_setup.load_options(where, text_model=False)).to(where)
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         return cls(encoder, tokenizer, max_length=_max_length(folder), **options)
 
