@@ -123,7 +123,10 @@ def test_a_caller_arriving_during_a_bulk_job_joins_its_batches(batchers):
     assert backend.started.wait(5)  # the first bulk batch is running; its next slice waits in the queue
     single = threading.Thread(target=batcher.generate, args=(requests_for("single"),))
     single.start()
-    time.sleep(0.05)
+    deadline = time.monotonic() + 5  # until the single request waits in the queue, however busy the machine
+    while time.monotonic() < deadline and not any(
+            piece.requests[index].prompt == "single" for piece, index, _at in list(batcher._waiting)):
+        time.sleep(0.005)
     gate.set()
     bulk.join(5)
     single.join(5)
