@@ -80,10 +80,10 @@ def interleaved(phases: dict[str, dict], rounds: int) -> dict[str, dict]:
     for _ in range(rounds):
         for name, spec in phases.items():
             totals[name].append(load(**spec))
-    return {name: _merge(runs) for name, runs in totals.items()}
+    return {name: merge(runs) for name, runs in totals.items()}
 
 
-def _merge(runs: list[dict]) -> dict:
+def merge(runs: list[dict]) -> dict:
     return {
         "requests": sum(r["requests"] for r in runs),
         "rps": sum(r["rps"] for r in runs) / len(runs),

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from serving import BIN, ROOT, demo_instance, gunicorn, load  # noqa: E402
+from serving import BIN, ROOT, demo_instance, gunicorn, load, merge  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "shopwright-low-stock"
 PLUGINS = ("bestsellers", "ratings", "low_stock")
@@ -93,19 +93,13 @@ def run(args) -> dict[str, dict]:
             switch_plugins(instance, on=False)
             assert not any(widgets_showing(fetch(url)) for url in pages[:3]), "widgets still shown when disabled"
             results["page_without"].append(load(pages, **common))
-    return {name: _merge(runs) for name, runs in results.items()}
+    return {name: merge(runs) for name, runs in results.items()}
 
 
 def _product_ids(pages: list[str]) -> list[str]:
     """The id of each product page's product: one fragment per product, as a listing would ask."""
     ids = [re.search(r'data-sw-view-product="(\d+)"', fetch(url)) for url in pages]
     return [found.group(1) for found in ids if found]
-
-
-def _merge(runs: list[dict]) -> dict:
-    return {"requests": sum(r["requests"] for r in runs), "rps": sum(r["rps"] for r in runs) / len(runs),
-            "p50_ms": sorted(r["p50_ms"] for r in runs)[len(runs) // 2], "p99_ms": max(r["p99_ms"] for r in runs),
-            "errors": sum(r["errors"] for r in runs)}
 
 
 def main() -> None:

@@ -27,7 +27,7 @@ class ApiRateLimiter:
         self.strategy = FixedWindowRateLimiter(MemoryStorage())
 
     def check(self) -> None:
-        limit = _parsed(current_app.config["API_RATE_LIMIT"])  # read live: operators may change it
+        limit = parsed_limit(current_app.config["API_RATE_LIMIT"])  # read live: operators may change it
         bucket = _bucket()
         if not self.strategy.hit(limit, "api", bucket):
             reset_at, _remaining = self.strategy.get_window_stats(limit, "api", bucket)
@@ -36,7 +36,8 @@ class ApiRateLimiter:
 
 
 @lru_cache(maxsize=16)
-def _parsed(rate: str) -> RateLimitItem:
+def parsed_limit(rate: str) -> RateLimitItem:
+    """A limit such as "600 per minute", parsed once (it is read live from the config on every request)."""
     return parse(rate)
 
 

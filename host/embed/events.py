@@ -10,16 +10,15 @@ preflight; the body is parsed as JSON either way.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 
 import marshmallow
 from flask import Flask, Response, current_app, request
-from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from host.api.ratelimit import parsed_limit
 from host.embed.blueprint import check_origin, embed, error, shop_or_404, state, with_cors
 from host.models import Event, Product
 from host.serialize import event_dict
@@ -103,17 +102,12 @@ def _known_products(session, shop_id: int, ids: set[int]) -> set[int]:
 
 
 def _within_rate_limit() -> bool:
-    limit = _parsed(state().config["EMBED_EVENT_RATE_LIMIT"])
+    limit = parsed_limit(state().config["EMBED_EVENT_RATE_LIMIT"])
     return current_app.extensions[LIMITER].hit(limit, "embed-events", request.remote_addr or "?")
 
 
 def add_limiter(app: Flask) -> None:
     """Counters per app (per server process), like the API's."""
     app.extensions[LIMITER] = FixedWindowRateLimiter(MemoryStorage())
-
-
-@lru_cache(maxsize=8)
-def _parsed(rate: str):
-    return parse(rate)
 
 
