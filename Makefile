@@ -7,7 +7,7 @@ export SHOPWRIGHT_INSTANCE ?= $(CURDIR)/instance
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo serve test test-fast test-postgres lint bench-data bench-host bench-widgets bench-descriptions clean
+.PHONY: install demo serve test test-fast test-postgres lint bench-data bench-host bench-widgets bench-descriptions bench-kernels bench-kernels-smoke clean
 
 install: $(STAMP)
 
@@ -44,6 +44,14 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check host plugins kernels tests bench examples
+
+# Needs one CUDA GPU (sized for an H200, about five minutes); writes bench/out/kernels_gpu.md.
+bench-kernels: install
+	$(BIN)/python bench/kernels_gpu.py --out bench/out
+
+# The same script at toy shapes on the CPU, kernels interpreted: proves it runs, measures nothing.
+bench-kernels-smoke: install
+	$(BIN)/python bench/kernels_gpu.py --cpu-smoke --out bench/out/smoke
 
 bench-host: install
 	$(BIN)/python bench/host_api.py

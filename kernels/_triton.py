@@ -15,6 +15,10 @@ from typing import Any
 
 import torch
 
+# Triton 3.9 warns that its default for fusing multiply-adds will change; these kernels are
+# written for fused FMAs, so say so explicitly (a caller's own setting wins).
+os.environ.setdefault("TRITON_DEFAULT_FP_FUSION", "1")
+
 
 def interpreting() -> bool:
     """True when Triton runs kernels in its CPU interpreter."""
@@ -59,6 +63,11 @@ class LazyKernel:
     def __init__(self, fn: Callable[..., Any]) -> None:
         self._fn = fn
         self._jitted: Any = None
+
+    @property
+    def fn(self) -> Callable[..., Any]:
+        """The plain Python kernel function, before ``triton.jit``."""
+        return self._fn
 
     def __getitem__(self, grid: Any) -> Callable[..., Any]:
         if self._jitted is None:

@@ -40,7 +40,7 @@ def _prefill_kernel(
 ):
     m_block = tl.program_id(0)
     bh = tl.program_id(1)
-    b = bh // N_Q_HEADS
+    b = (bh // N_Q_HEADS).to(tl.int64)  # 64-bit: batch strides of big caches pass 2**31
     h = bh % N_Q_HEADS
     kvh = h // GROUP
     start = tl.load(STARTS + b)

@@ -38,7 +38,7 @@ def _split_kernel(
 ):
     bkv = tl.program_id(0)
     split = tl.program_id(1)
-    b = bkv // N_KV_HEADS
+    b = (bkv // N_KV_HEADS).to(tl.int64)  # 64-bit: batch strides of big caches pass 2**31
     kvh = bkv % N_KV_HEADS
     start = tl.load(STARTS + b)
     end = tl.load(ENDS + b)
@@ -94,7 +94,7 @@ def _combine_kernel(
     BLOCK_S: tl.constexpr, HEAD_DIM: tl.constexpr,
 ):
     bh = tl.program_id(0)
-    b = bh // N_Q_HEADS
+    b = (bh // N_Q_HEADS).to(tl.int64)
     h = bh % N_Q_HEADS
     offs_s = tl.arange(0, BLOCK_S)
     offs_d = tl.arange(0, HEAD_DIM)

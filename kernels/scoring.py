@@ -13,15 +13,30 @@ Layouts:
 Padding convention: when fewer than ``k`` items are valid for a query, the trailing slots
 hold score ``-inf`` and index ``-1``. Item indices must be below 2**32 - 1.
 
-How: each (score, index) pair is packed into one int64 key whose order is "higher score,
-then lower index", so top-k over keys is exact and tie-aware. Stage 1 (Triton) streams the
-items once per query block, computes the scores and keeps a running per-program top-KB of
-keys (KB = next power of two >= k); stage 2 (``torch.topk``) merges the candidates. For
-large k (KB > 256) stage 1 writes every key and stage 2 does all the selection.
+How. Each (score, index) pair is packed into one int64 key ordered "higher score, then
+lower index", so a top-k over keys is exact and tie-aware. Keeping a running top-k inside
+the kernel costs a sorting network per tile, far more than reading the tile, so the kernel
+filters instead:
+
+1. *Threshold*: the same kernel scores a strided sample of the items (every ``stride``-th
+   row, a view, nothing copied) and keeps every key; per query, the ``r``-th best sampled
+   score becomes the threshold, with ``r`` chosen so that about ``4k + 256`` items of the
+   whole matrix are expected to pass it.
+2. *Filter*: one pass over all items computes the scores tile by tile and appends only the
+   keys at or above the query's threshold to a small candidate buffer (an atomic counter per
+   query; most tiles append nothing and skip that code).
+3. *Select*: ``torch.topk`` over the candidates. The result is exact whenever a query got
+   at least ``k`` candidates and its buffer did not overflow, because every item left out
+   scores below every candidate. A query that misses either condition (rare: a skewed
+   sample or a heavy mask) is redone exhaustively, so the result is exact in every case.
+
+Small matrices (and k close to their size) skip the threshold: every key is written and
+``torch.topk`` selects, as in stage 3.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -33,56 +48,85 @@ from kernels._triton import interpreting, lazy_jit, next_pow2, require_launchabl
 _SENTINEL = -0x7FFFFFFFFFFFFFFF  # below every packed key: "no item"
 _LOW32 = 0xFFFFFFFF
 _ITEM_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
+_MAX_GRID_Y = 65535  # CUDA's limit on the second grid axis (item chunks run along it)
+EXHAUSTIVE_ITEMS = 1 << 16  # up to this many items, every key is kept (no threshold)
+SAMPLE_STRIDE = 64  # threshold sample: one row in this many (~1.5% of the filter pass)
 
 
 def _score_kernel(
-    QRY, ITEMS, MASK, CAND, n_queries, n_items, s_q, s_i, s_mq, s_mn, s_cand,
+    QRY, ITEMS, MASK, THRESH, COUNT, CAND, n_queries, n_items, capacity,
+    s_q, s_i, s_mq, s_mn, s_cand,
     DIM: tl.constexpr, BLOCK_Q: tl.constexpr, BLOCK_D: tl.constexpr, SUB_N: tl.constexpr,
-    ITEMS_PER_PROG: tl.constexpr, KB: tl.constexpr, HAS_MASK: tl.constexpr,
+    ITEMS_PER_PROG: tl.constexpr, HAS_MASK: tl.constexpr, EXHAUSTIVE: tl.constexpr,
     UPCAST: tl.constexpr, IEEE: tl.constexpr,
 ):
-    pid_n = tl.program_id(0)
-    pid_q = tl.program_id(1)
+    # Queries on the fast grid axis: programs sharing an item chunk run together, so a
+    # chunk read for one query block is still in L2 for the next.
+    pid_q = tl.program_id(0)
+    pid_n = tl.program_id(1)
     offs_q = pid_q * BLOCK_Q + tl.arange(0, BLOCK_Q)
     q_live = offs_q < n_queries
-    best = tl.full([BLOCK_Q, KB], -0x7FFFFFFFFFFFFFFF, dtype=tl.int64)
+    # 64-bit row offsets: 10M rows of 384 values already pass 2**31 elements.
+    rows_q = offs_q.to(tl.int64)
+    offs_d = tl.arange(0, BLOCK_D)
+    # The query block is loaded once, in up to four BLOCK_D-wide slices (the launcher picks
+    # BLOCK_D so that four cover DIM), so only item tiles are staged by the pipeline.
+    q_ptrs = QRY + rows_q[:, None] * s_q + offs_d[None, :]
+    q0 = tl.load(q_ptrs, mask=q_live[:, None] & (offs_d < DIM)[None, :], other=0.0)
+    q1 = tl.load(q_ptrs + BLOCK_D, mask=q_live[:, None] & (offs_d + BLOCK_D < DIM)[None, :],
+                 other=0.0)
+    q2 = tl.load(q_ptrs + 2 * BLOCK_D,
+                 mask=q_live[:, None] & (offs_d + 2 * BLOCK_D < DIM)[None, :], other=0.0)
+    q3 = tl.load(q_ptrs + 3 * BLOCK_D,
+                 mask=q_live[:, None] & (offs_d + 3 * BLOCK_D < DIM)[None, :], other=0.0)
+    if UPCAST:
+        # The interpreter computes bf16 dots wrongly; fp32 is exact there.
+        q0, q1, q2, q3 = q0.to(tl.float32), q1.to(tl.float32), q2.to(tl.float32), q3.to(tl.float32)
+    if not EXHAUSTIVE:
+        thresh = tl.load(THRESH + offs_q, mask=q_live, other=float("inf"))
     for sub in range(0, ITEMS_PER_PROG, SUB_N):
         offs_n = pid_n * ITEMS_PER_PROG + sub + tl.arange(0, SUB_N)
         n_live = offs_n < n_items
-        acc = tl.zeros([BLOCK_Q, SUB_N], dtype=tl.float32)
-        for d0 in range(0, DIM, BLOCK_D):
-            offs_d = d0 + tl.arange(0, BLOCK_D)
-            d_live = offs_d < DIM
-            qt = tl.load(QRY + offs_q[:, None] * s_q + offs_d[None, :],
-                         mask=q_live[:, None] & d_live[None, :], other=0.0)
-            it = tl.load(ITEMS + offs_n[:, None] * s_i + offs_d[None, :],
-                         mask=n_live[:, None] & d_live[None, :], other=0.0)
-            if UPCAST:
-                # The interpreter computes bf16 dots wrongly; fp32 is exact there.
-                qt = qt.to(tl.float32)
-                it = it.to(tl.float32)
-            if IEEE:
-                acc = tl.dot(qt, tl.trans(it), acc, input_precision="ieee")
-            else:
-                acc = tl.dot(qt, tl.trans(it), acc)
-        live = q_live[:, None] & n_live[None, :]
+        rows_n = offs_n.to(tl.int64)
+        # Items-major tile [SUB_N, BLOCK_Q]: the long side feeds the tensor cores' M.
+        acc = tl.zeros([SUB_N, BLOCK_Q], dtype=tl.float32)
+        for c in tl.static_range(4):  # unrolled; slices past DIM vanish at compile time
+            if c * BLOCK_D < DIM:
+                if c == 0:
+                    q = q0
+                elif c == 1:
+                    q = q1
+                elif c == 2:
+                    q = q2
+                else:
+                    q = q3
+                cols = c * BLOCK_D + offs_d
+                it = tl.load(ITEMS + rows_n[:, None] * s_i + cols[None, :],
+                             mask=n_live[:, None] & (cols < DIM)[None, :], other=0.0)
+                if UPCAST:
+                    it = it.to(tl.float32)
+                if IEEE:
+                    acc = tl.dot(it, tl.trans(q), acc, input_precision="ieee")
+                else:
+                    acc = tl.dot(it, tl.trans(q), acc)
+        live = n_live[:, None] & q_live[None, :]
         if HAS_MASK:
-            keep = tl.load(MASK + offs_q[:, None] * s_mq + offs_n[None, :] * s_mn,
+            keep = tl.load(MASK + rows_q[None, :] * s_mq + rows_n[:, None] * s_mn,
                            mask=live, other=0)
             live = live & (keep != 0)
         # Order-preserving float -> int map, then index in the low half (lower index wins).
         bits = acc.to(tl.int32, bitcast=True)
         ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF)
-        keys = (ordered.to(tl.int64) << 32) | (0xFFFFFFFF - offs_n.to(tl.int64))
-        keys = tl.where(live, keys, -0x7FFFFFFFFFFFFFFF)
-        if SUB_N > KB:
-            keys = tl.topk(keys, KB)
-        if ITEMS_PER_PROG == SUB_N:
-            best = keys
+        keys = (ordered.to(tl.int64) << 32) | (0xFFFFFFFF - rows_n)[:, None]
+        if EXHAUSTIVE:
+            tl.store(CAND + rows_q[None, :] * s_cand + rows_n[:, None], keys, mask=live)
         else:
-            best = tl.topk(tl.reshape(tl.join(best, keys), [BLOCK_Q, 2 * KB]), KB)
-    offs_k = pid_n * KB + tl.arange(0, KB)
-    tl.store(CAND + offs_q[:, None] * s_cand + offs_k[None, :], best, mask=q_live[:, None])
+            hit = live & (acc >= thresh[None, :])
+            if tl.max(tl.max(hit.to(tl.int32), 1), 0) > 0:
+                counters = COUNT + offs_q[None, :] + tl.zeros([SUB_N, 1], dtype=tl.int32)
+                slot = tl.atomic_add(counters, 1, mask=hit)
+                tl.store(CAND + rows_q[None, :] * s_cand + slot, keys,
+                         mask=hit & (slot < capacity))
 
 
 score_kernel = lazy_jit(_score_kernel)
@@ -90,38 +134,48 @@ score_kernel = lazy_jit(_score_kernel)
 
 @dataclass(frozen=True)
 class ScorePlan:
-    """Stage-1 tiling: a program covers ITEMS_PER_PROG items in SUB_N-row tiles."""
+    """Tiling: a program covers ITEMS_PER_PROG items for BLOCK_Q queries, SUB_N rows a tile."""
 
     block_q: int
     block_d: int
     sub_n: int
     items_per_prog: int
-    kb: int
     num_warps: int
     num_stages: int
 
 
-def plan_scoring(n_queries: int, n_items: int, dim: int, k: int, device: torch.device,
-                 items_per_prog: int | None = None) -> ScorePlan:
-    """Pick tiles by shape (no autotune: it needs a driver and re-runs the whole job)."""
-    kb = next_pow2(k)
-    tiny = interpreting()
-    sub_n = 16 if tiny else 128
-    block_d = min(32 if tiny else 128, max(16, next_pow2(dim)))
-    block_q = min(16 if tiny else 64, max(16, next_pow2(n_queries)))
-    if kb > (64 if tiny else 256):
-        # Wide mode: keep every key; torch.topk does the selection.
-        return ScorePlan(block_q, block_d, sub_n, sub_n, sub_n, 4, 1 if tiny else 3)
-    sub_n = max(sub_n, kb)
-    if kb >= 128 and not tiny:
-        block_q = 16  # the running top-k buffer is large; keep the register tile small
+def plan_scoring(n_queries: int, n_items: int, dim: int, device: torch.device,
+                 items_per_prog: int | None = None, item_bytes: int = 2) -> ScorePlan:
+    """Pick tiles by shape (no autotune: it needs a driver and re-runs the whole job).
+
+    Shared memory holds the query block plus ``num_stages`` item tiles in flight; the tile
+    height is the largest that keeps that under the budget (Hopper: 227 KiB per block).
+    """
+    block_d = max(16, next_pow2(triton.cdiv(dim, 4)))  # four slices cover every row
+    if interpreting():
+        return ScorePlan(16, block_d, 16, max(16, next_pow2(items_per_prog or 32)), 4, 1)
+    block_q = min(64, max(16, next_pow2(n_queries)))
+    row_bytes = triton.cdiv(dim, block_d) * block_d * item_bytes
+    sub_n, stages = _tile_height(row_bytes, block_q)
     if items_per_prog is None:
-        programs_wanted = 4 * sm_count(device)
-        per_prog = next_pow2(triton.cdiv(max(n_items, 1), programs_wanted))
-        items_per_prog = min(2 * sub_n if tiny else 4096, max(sub_n, per_prog))
-    items_per_prog = max(sub_n, next_pow2(items_per_prog))
-    return ScorePlan(block_q, block_d, sub_n, items_per_prog, kb, 4 if tiny else 8,
-                     1 if tiny else 3)
+        # ~4 programs per SM for every query block, but at most 64k item chunks (grid axis y).
+        per_prog = next_pow2(triton.cdiv(max(n_items, 1), 4 * sm_count(device)))
+        items_per_prog = min(4096, max(sub_n, per_prog))
+    items_per_prog = max(sub_n, next_pow2(items_per_prog),
+                         next_pow2(triton.cdiv(max(n_items, 1), _MAX_GRID_Y)))
+    return ScorePlan(block_q, block_d, sub_n, items_per_prog, 4, stages)
+
+
+_SHARED_BUDGET = 200 * 1024  # of the 227 KiB, leaving room for the compiler's own scratch
+
+
+def _tile_height(row_bytes: int, block_q: int) -> tuple[int, int]:
+    """(rows per item tile, pipeline stages) that fit the shared-memory budget."""
+    for stages in (3, 2):
+        for sub_n in (64, 32, 16):
+            if (stages * sub_n + block_q) * row_bytes <= _SHARED_BUDGET:
+                return sub_n, stages
+    raise ValueError(f"item vectors of {row_bytes} bytes are too wide for the scoring kernel")
 
 
 def _check(queries: torch.Tensor, items: torch.Tensor, k: int,
@@ -174,33 +228,122 @@ def _select(keys: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     return unpack_keys(top)
 
 
-def score_topk_triton(
-    queries: torch.Tensor, items: torch.Tensor, k: int, mask: torch.Tensor | None = None,
-    items_per_program: int | None = None,
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Two-stage fused scoring (see the module doc); ``items_per_program`` is a test knob."""
-    _check(queries, items, k, mask)
-    require_launchable(items)
+def _launch(queries: torch.Tensor, items: torch.Tensor, mask: torch.Tensor | None,
+            cand: torch.Tensor, thresholds: torch.Tensor | None = None,
+            counts: torch.Tensor | None = None, items_per_program: int | None = None) -> None:
+    """Run the kernel: every key into ``cand`` [Q, N], or (with thresholds) the filter."""
     n_queries, dim = queries.shape
     n_items = items.shape[0]
-    items = items if items.stride(1) == 1 else items.contiguous()
-    queries = queries.to(items.dtype).contiguous()
-    plan = plan_scoring(n_queries, n_items, dim, k, items.device, items_per_program)
-    n_progs = max(1, triton.cdiv(n_items, plan.items_per_prog))
-    cand = torch.empty(n_queries, n_progs * plan.kb, dtype=torch.int64, device=items.device)
-    mask2 = None if mask is None else _mask_2d(mask, n_queries).view(torch.uint8)
-    grid = (n_progs, triton.cdiv(n_queries, plan.block_q))
+    plan = plan_scoring(n_queries, n_items, dim, items.device, items_per_program,
+                        items.element_size())
+    exhaustive = thresholds is None
+    grid = (triton.cdiv(n_queries, plan.block_q),
+            max(1, triton.cdiv(n_items, plan.items_per_prog)))
+    mask_u8 = None if mask is None else _mask_2d(mask, n_queries).view(torch.uint8)
     score_kernel[grid](
-        queries, items, cand if mask2 is None else mask2, cand, n_queries, n_items,
+        queries, items, cand if mask_u8 is None else mask_u8,
+        cand if exhaustive else thresholds, cand if exhaustive else counts, cand,
+        n_queries, n_items, cand.shape[1],
         queries.stride(0), items.stride(0),
-        0 if mask2 is None else mask2.stride(0), 0 if mask2 is None else mask2.stride(1),
+        0 if mask_u8 is None else mask_u8.stride(0), 0 if mask_u8 is None else mask_u8.stride(1),
         cand.stride(0),
         DIM=dim, BLOCK_Q=plan.block_q, BLOCK_D=plan.block_d, SUB_N=plan.sub_n,
-        ITEMS_PER_PROG=plan.items_per_prog, KB=plan.kb, HAS_MASK=mask2 is not None,
-        UPCAST=interpreting(), IEEE=items.dtype == torch.float32 and not interpreting(),
+        ITEMS_PER_PROG=plan.items_per_prog, HAS_MASK=mask_u8 is not None,
+        EXHAUSTIVE=exhaustive, UPCAST=interpreting(),
+        IEEE=items.dtype == torch.float32 and not interpreting(),
         num_warps=plan.num_warps, num_stages=plan.num_stages,
     )
-    return _select(cand, k)
+
+
+def _all_keys(queries: torch.Tensor, items: torch.Tensor, mask: torch.Tensor | None,
+              items_per_program: int | None = None) -> torch.Tensor:
+    """Every (score, index) key, [Q, N]; masked-out items hold the sentinel."""
+    cand = torch.full((queries.shape[0], items.shape[0]), _SENTINEL, dtype=torch.int64,
+                      device=items.device)
+    _launch(queries, items, mask, cand, items_per_program=items_per_program)
+    return cand
+
+
+def expected_survivors(k: int) -> int:
+    """How many candidates per query the threshold aims for: k plus a wide margin."""
+    return 4 * k + 256
+
+
+def sample_thresholds(queries: torch.Tensor, items: torch.Tensor, mask: torch.Tensor | None,
+                      k: int, stride: int) -> torch.Tensor:
+    """Per-query fp32 thresholds from every ``stride``-th item; -inf where the sample is thin.
+
+    The sample is scored by the same kernel as the filter pass, so the sampled items at or
+    above a threshold pass it again there.
+    """
+    sample = items[::stride]
+    sample_mask = None if mask is None else mask[..., ::stride]
+    keys = _all_keys(queries, sample, sample_mask)
+    rank = max(1, math.ceil(expected_survivors(k) / stride))
+    if rank > keys.shape[1]:
+        return torch.full((queries.shape[0],), float("-inf"), device=items.device)
+    kth = torch.topk(keys, rank, dim=1).values[:, -1]
+    scores, _ = unpack_keys(kth)  # the sentinel (too few valid samples) becomes -inf
+    return scores
+
+
+def _filtered_keys(queries: torch.Tensor, items: torch.Tensor, mask: torch.Tensor | None,
+                   thresholds: torch.Tensor, capacity: int,
+                   items_per_program: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(candidate keys [Q, capacity], candidate counts [Q]) of items at or above thresholds."""
+    n_queries = queries.shape[0]
+    cand = torch.full((n_queries, capacity), _SENTINEL, dtype=torch.int64, device=items.device)
+    counts = torch.zeros(n_queries, dtype=torch.int32, device=items.device)
+    _launch(queries, items, mask, cand, thresholds.float().contiguous(), counts,
+            items_per_program)
+    return cand, counts
+
+
+def score_topk_triton(
+    queries: torch.Tensor, items: torch.Tensor, k: int, mask: torch.Tensor | None = None,
+    items_per_program: int | None = None, exhaustive_items: int | None = None,
+    sample_stride: int = SAMPLE_STRIDE, capacity: int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Threshold, filter, select (see the module doc).
+
+    ``items_per_program``, ``exhaustive_items``, ``sample_stride`` and ``capacity`` are
+    knobs for tests, which use them to reach the filter and its fallbacks on tiny inputs.
+    """
+    _check(queries, items, k, mask)
+    require_launchable(items)
+    items = items if items.stride(1) == 1 else items.contiguous()
+    queries = queries.to(items.dtype).contiguous()
+    n_items = items.shape[0]
+    target = expected_survivors(k)
+    if exhaustive_items is None:
+        exhaustive_items = max(EXHAUSTIVE_ITEMS, 4 * target)
+    if n_items <= exhaustive_items or n_items < 2 * sample_stride:
+        return _select(_all_keys(queries, items, mask, items_per_program), k)
+    thresholds = sample_thresholds(queries, items, mask, k, sample_stride)
+    capacity = capacity or next_pow2(4 * target)
+    cand, counts = _filtered_keys(queries, items, mask, thresholds, capacity,
+                                  items_per_program)
+    # One host sync: a query with too few candidates (its threshold may have hidden valid
+    # items) or an overflowing buffer is redone exhaustively, which keeps the result exact.
+    redo = ((counts < k) & (thresholds > float("-inf"))) | (counts > capacity)
+    width = int(counts.clamp(max=capacity).max()) if n_items else 0
+    scores, index = _select(cand[:, :max(width, 1)], k)
+    rows = redo.nonzero().flatten().tolist()
+    if rows:
+        _redo_exhaustively(rows, queries, items, mask, k, scores, index)
+    return scores, index
+
+
+def _redo_exhaustively(rows: list[int], queries: torch.Tensor, items: torch.Tensor,
+                       mask: torch.Tensor | None, k: int, scores: torch.Tensor,
+                       index: torch.Tensor) -> None:
+    """Exact answers for ``rows``, a few at a time so the key buffer stays bounded."""
+    per_chunk = max(1, (1 << 27) // max(items.shape[0], 1))  # <= 1 GiB of int64 keys
+    for at in range(0, len(rows), per_chunk):
+        chunk = torch.tensor(rows[at:at + per_chunk], device=items.device)
+        sub_mask = mask if mask is None or mask.dim() == 1 else mask[chunk]
+        got = _select(_all_keys(queries[chunk], items, sub_mask), k)
+        scores[chunk], index[chunk] = got
 
 
 def score_topk_reference(

