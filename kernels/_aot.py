@@ -106,7 +106,8 @@ def run_until_sync(launcher: Callable[..., Any], *args: Any, **kwargs: Any) -> N
     """Run a launcher on meta tensors up to its first host sync (meta tensors hold no values).
 
     The launches before that point are what the GPU would run first; the scoring launcher's
-    only sync comes after its threshold and filter passes.
+    only sync comes after its threshold and filter passes (its exhaustive redo is recorded
+    by calling ``scoring._all_keys`` directly).
     """
     try:
         launcher(*args, **kwargs)
@@ -133,9 +134,11 @@ def spec_of(launch: Launch, target: tuple = H200) -> dict[str, Any]:
             signature[name], constexprs[name] = "constexpr", value
         elif isinstance(value, torch.Tensor):
             signature[name] = "*" + _TRITON_DTYPES[value.dtype]
-            divisible.append(index)  # torch allocations are 256-byte aligned
+            # Assumed 16-byte aligned, as fresh torch allocations are; an offset view at run
+            # time compiles a variant without the hint, which this check does not see.
+            divisible.append(index)
         elif isinstance(value, bool):
-            signature[name] = "i1"
+            signature[name] = "u1"
         elif isinstance(value, int) and value == 1:
             signature[name], constexprs[name] = "constexpr", 1
         elif isinstance(value, int):
@@ -182,27 +185,38 @@ def _compile_spec(spec: dict[str, Any]) -> Compiled:
     gpu = GPUTarget(*spec["target"])
     options = triton.compiler.make_backend(gpu).parse_options(spec["options"]).__dict__
     compiled = triton.compile(source, target=gpu, options=options)
-    registers, spills = _resource_usage(compiled.asm["cubin"])
     ptx = compiled.asm["ptx"]
+    registers, spills = _resource_usage(ptx, gpu.arch)
     return Compiled(spec["function"].lstrip("_"), compiled.metadata.shared, registers, spills,
                     [op for op in _TENSOR_CORE_OPS if op in ptx])
 
 
-def _resource_usage(cubin: bytes) -> tuple[int, int]:
-    """(registers per thread, local-memory bytes) as ``cuobjdump`` reports them."""
+def _resource_usage(ptx: str, capability: int) -> tuple[int, int]:
+    """(registers per thread, spilled bytes stored) as ``ptxas -v`` reports for the PTX.
+
+    (cuobjdump's resource summary counts spills under STACK, mixed with other frame use;
+    ptxas says "spill stores" exactly.)
+    """
     from triton.backends.nvidia import compiler as nvidia
 
-    tool = Path(nvidia.__file__).parent / "bin" / "cuobjdump"
-    with tempfile.NamedTemporaryFile(suffix=".cubin") as handle:
-        handle.write(cubin)
-        handle.flush()
-        report = subprocess.run([str(tool), "--dump-resource-usage", handle.name],
-                                capture_output=True, text=True, check=True).stdout
-    registers = re.search(r"REG:(\d+)", report)
-    local = re.search(r"LOCAL:(\d+)", report)
-    if registers is None or local is None:
-        raise RuntimeError(f"unexpected cuobjdump report: {report[:300]}")
-    return int(registers.group(1)), int(local.group(1))
+    tool = nvidia.get_ptxas(capability).path  # the ptxas Triton itself picks for the target
+    arch = re.search(r"^\.target\s+(\w+)", ptx, re.MULTILINE)
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "kernel.ptx"
+        source.write_text(ptx)
+        # The options Triton's own cubin step passes, so the report is about the same code.
+        command = [str(tool), "-v", "--regAllocOptLevel=2",
+                   f"--gpu-name={arch.group(1) if arch else 'sm_90a'}", str(source),
+                   "-o", str(Path(folder) / "kernel.cubin")]
+        done = subprocess.run(command, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"ptxas failed: {done.stderr[-2000:]}")
+        report = done.stderr
+    registers = re.search(r"Used (\d+) registers", report)
+    spills = re.search(r"(\d+) bytes spill stores", report)
+    if registers is None or spills is None:
+        raise RuntimeError(f"unexpected ptxas report: {report[:300]}")
+    return int(registers.group(1)), int(spills.group(1))
 
 
 # --- the shapes Shopwright runs -----------------------------------------------------------
@@ -213,7 +227,8 @@ def model_shape_cases() -> dict[str, Callable[[], None]]:
     scoring; run each inside :func:`record_launches`."""
     attention = importlib.import_module("kernels.attention").attention_triton
     decode = importlib.import_module("kernels.decode_attention").decode_attention_triton
-    scoring = importlib.import_module("kernels.scoring").score_topk_triton
+    scoring_module = importlib.import_module("kernels.scoring")
+    scoring, all_keys = scoring_module.score_topk_triton, scoring_module._all_keys
     f16, bf16, f32, i64 = torch.float16, torch.bfloat16, torch.float32, torch.int64
 
     def prefill(batch, hq, hkv, seq, dim, dtype, causal):
@@ -244,6 +259,11 @@ def model_shape_cases() -> dict[str, Callable[[], None]]:
         "scoring 1M fp16 256 queries": score(256, 1_000_000, 384, f16, 1000, (256, 1_000_000)),
         "scoring 50k bf16 exhaustive": score(8, 50_000, 384, bf16, 20, None),
         "scoring 1M fp32 768": score(16, 1_000_000, 768, f32, 50, None),
+        "scoring 1536-wide bf16 64 queries": score(64, 1_000_000, 1536, bf16, 10, None),
+        "scoring 3072-wide fp16": score(8, 1_000_000, 3072, f16, 10, None),
+        "scoring 10M redo of one query": lambda: all_keys(
+            meta(1, 384, dtype=bf16), meta(10_000_000, 384, dtype=bf16),
+            meta(10_000_000, dtype=torch.bool)),
     }
 
 

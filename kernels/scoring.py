@@ -11,7 +11,8 @@ Layouts:
   indices int64, best first, ties broken by the lower item index.
 
 Padding convention: when fewer than ``k`` items are valid for a query, the trailing slots
-hold score ``-inf`` and index ``-1``. Item indices must be below 2**32 - 1.
+hold score ``-inf`` and index ``-1``. At most ``MAX_ITEMS`` (about 2**31) items. NaN
+inputs give undefined rankings (the host refuses NaN vectors before they get here).
 
 How. Each (score, index) pair is packed into one int64 key ordered "higher score, then
 lower index", so a top-k over keys is exact and tie-aware. Keeping a running top-k inside
@@ -51,6 +52,8 @@ _ITEM_DTYPES = (torch.float16, torch.bfloat16, torch.float32)
 _MAX_GRID_Y = 65535  # CUDA's limit on the second grid axis (item chunks run along it)
 EXHAUSTIVE_ITEMS = 1 << 16  # up to this many items, every key is kept (no threshold)
 SAMPLE_STRIDE = 64  # threshold sample: one row in this many (~1.5% of the filter pass)
+MAX_ITEMS = 2**31 - 2**20  # item numbers stay int32 in the kernel, tile padding included
+_KEY_BUDGET = 1 << 27  # int64 keys held at once (1 GiB): queries are scored in chunks
 
 
 def _score_kernel(
@@ -58,7 +61,7 @@ def _score_kernel(
     s_q, s_i, s_mq, s_mn, s_cand,
     DIM: tl.constexpr, BLOCK_Q: tl.constexpr, BLOCK_D: tl.constexpr, SUB_N: tl.constexpr,
     ITEMS_PER_PROG: tl.constexpr, HAS_MASK: tl.constexpr, EXHAUSTIVE: tl.constexpr,
-    UPCAST: tl.constexpr, IEEE: tl.constexpr,
+    HOIST_Q: tl.constexpr, UPCAST: tl.constexpr, IEEE: tl.constexpr,
 ):
     # Queries on the fast grid axis: programs sharing an item chunk run together, so a
     # chunk read for one query block is still in L2 for the next.
@@ -69,16 +72,23 @@ def _score_kernel(
     # 64-bit row offsets: 10M rows of 384 values already pass 2**31 elements.
     rows_q = offs_q.to(tl.int64)
     offs_d = tl.arange(0, BLOCK_D)
-    # The query block is loaded once, in up to four BLOCK_D-wide slices (the launcher picks
-    # BLOCK_D so that four cover DIM), so only item tiles are staged by the pipeline.
+    # HOIST_Q: the query block is loaded once, in up to four BLOCK_D-wide slices (the launcher
+    # then picks BLOCK_D so that four cover DIM), so only item tiles are staged by the pipeline.
+    # Rows too wide for that (or fp32 rows, whose exact products need many registers) loop
+    # over DIM instead and reload the query slice with each item slice, from L1/L2.
     q_ptrs = QRY + rows_q[:, None] * s_q + offs_d[None, :]
-    q0 = tl.load(q_ptrs, mask=q_live[:, None] & (offs_d < DIM)[None, :], other=0.0)
-    q1 = tl.load(q_ptrs + BLOCK_D, mask=q_live[:, None] & (offs_d + BLOCK_D < DIM)[None, :],
-                 other=0.0)
-    q2 = tl.load(q_ptrs + 2 * BLOCK_D,
-                 mask=q_live[:, None] & (offs_d + 2 * BLOCK_D < DIM)[None, :], other=0.0)
-    q3 = tl.load(q_ptrs + 3 * BLOCK_D,
-                 mask=q_live[:, None] & (offs_d + 3 * BLOCK_D < DIM)[None, :], other=0.0)
+    q0 = tl.zeros([BLOCK_Q, BLOCK_D], dtype=QRY.dtype.element_ty)  # unused unless hoisted
+    q1 = q0
+    q2 = q0
+    q3 = q0
+    if HOIST_Q:
+        q0 = tl.load(q_ptrs, mask=q_live[:, None] & (offs_d < DIM)[None, :], other=0.0)
+        q1 = tl.load(q_ptrs + BLOCK_D,
+                     mask=q_live[:, None] & (offs_d + BLOCK_D < DIM)[None, :], other=0.0)
+        q2 = tl.load(q_ptrs + 2 * BLOCK_D,
+                     mask=q_live[:, None] & (offs_d + 2 * BLOCK_D < DIM)[None, :], other=0.0)
+        q3 = tl.load(q_ptrs + 3 * BLOCK_D,
+                     mask=q_live[:, None] & (offs_d + 3 * BLOCK_D < DIM)[None, :], other=0.0)
     if UPCAST:
         # The interpreter computes bf16 dots wrongly; fp32 is exact there.
         q0, q1, q2, q3 = q0.to(tl.float32), q1.to(tl.float32), q2.to(tl.float32), q3.to(tl.float32)
@@ -90,8 +100,20 @@ def _score_kernel(
         rows_n = offs_n.to(tl.int64)
         # Items-major tile [SUB_N, BLOCK_Q]: the long side feeds the tensor cores' M.
         acc = tl.zeros([SUB_N, BLOCK_Q], dtype=tl.float32)
+        if not HOIST_Q:
+            for d0 in range(0, DIM, BLOCK_D):
+                cols = d0 + offs_d
+                it = tl.load(ITEMS + rows_n[:, None] * s_i + cols[None, :],
+                             mask=n_live[:, None] & (cols < DIM)[None, :], other=0.0)
+                q = tl.load(q_ptrs + d0, mask=q_live[:, None] & (cols < DIM)[None, :], other=0.0)
+                if UPCAST:
+                    it, q = it.to(tl.float32), q.to(tl.float32)
+                if IEEE:
+                    acc = tl.dot(it, tl.trans(q), acc, input_precision="ieee")
+                else:
+                    acc = tl.dot(it, tl.trans(q), acc)
         for c in tl.static_range(4):  # unrolled; slices past DIM vanish at compile time
-            if c * BLOCK_D < DIM:
+            if HOIST_Q and c * BLOCK_D < DIM:
                 if c == 0:
                     q = q0
                 elif c == 1:
@@ -134,7 +156,8 @@ score_kernel = lazy_jit(_score_kernel)
 
 @dataclass(frozen=True)
 class ScorePlan:
-    """Tiling: a program covers ITEMS_PER_PROG items for BLOCK_Q queries, SUB_N rows a tile."""
+    """Tiling: a program covers ITEMS_PER_PROG items for BLOCK_Q queries, SUB_N rows a tile;
+    ``hoist_query``: the query block stays in shared memory (see the kernel)."""
 
     block_q: int
     block_d: int
@@ -142,40 +165,53 @@ class ScorePlan:
     items_per_prog: int
     num_warps: int
     num_stages: int
+    hoist_query: bool
+
+
+_SHARED_BUDGET = 200 * 1024  # of Hopper's 227 KiB a block, leaving the compiler its scratch
 
 
 def plan_scoring(n_queries: int, n_items: int, dim: int, device: torch.device,
                  items_per_prog: int | None = None, item_bytes: int = 2) -> ScorePlan:
     """Pick tiles by shape (no autotune: it needs a driver and re-runs the whole job).
 
-    Shared memory holds the query block plus ``num_stages`` item tiles in flight; the tile
-    height is the largest that keeps that under the budget (Hopper: 227 KiB per block).
+    Half-precision rows keep the query block in shared memory next to ``num_stages`` item
+    tiles in flight, with the tallest tiles and widest query block that fit the budget.
+    fp32 rows (exact products, no tensor cores) and rows too wide for that loop over DIM.
     """
-    block_d = max(16, next_pow2(triton.cdiv(dim, 4)))  # four slices cover every row
+    hoisted_d = max(16, next_pow2(triton.cdiv(dim, 4)))  # four slices cover every row
+    hoist = item_bytes < 4
     if interpreting():
-        return ScorePlan(16, block_d, 16, max(16, next_pow2(items_per_prog or 32)), 4, 1)
-    block_q = min(64, max(16, next_pow2(n_queries)))
-    row_bytes = triton.cdiv(dim, block_d) * block_d * item_bytes
-    sub_n, stages = _tile_height(row_bytes, block_q)
+        per_prog = max(16, next_pow2(items_per_prog or 32))
+        return ScorePlan(16, hoisted_d if hoist else 16, 16, per_prog, 4, 1, hoist)
+    widest_q = min(64, max(16, next_pow2(n_queries)))
+    tiling = _hoisted_tiling(dim, hoisted_d, item_bytes, widest_q) if hoist else None
+    if tiling is None:
+        block_d = 32 if item_bytes == 4 else 64
+        block_q, sub_n, stages = (min(32, widest_q), 32, 3) if item_bytes == 4 else (widest_q, 64, 3)
+        tiling = (block_q, block_d, sub_n, stages, False)
+    block_q, block_d, sub_n, stages, hoist = tiling
     if items_per_prog is None:
         # ~4 programs per SM for every query block, but at most 64k item chunks (grid axis y).
         per_prog = next_pow2(triton.cdiv(max(n_items, 1), 4 * sm_count(device)))
         items_per_prog = min(4096, max(sub_n, per_prog))
     items_per_prog = max(sub_n, next_pow2(items_per_prog),
                          next_pow2(triton.cdiv(max(n_items, 1), _MAX_GRID_Y)))
-    return ScorePlan(block_q, block_d, sub_n, items_per_prog, 4, stages)
+    return ScorePlan(block_q, block_d, sub_n, items_per_prog, 4, stages, hoist)
 
 
-_SHARED_BUDGET = 200 * 1024  # of the 227 KiB, leaving room for the compiler's own scratch
-
-
-def _tile_height(row_bytes: int, block_q: int) -> tuple[int, int]:
-    """(rows per item tile, pipeline stages) that fit the shared-memory budget."""
-    for stages in (3, 2):
-        for sub_n in (64, 32, 16):
-            if (stages * sub_n + block_q) * row_bytes <= _SHARED_BUDGET:
-                return sub_n, stages
-    raise ValueError(f"item vectors of {row_bytes} bytes are too wide for the scoring kernel")
+def _hoisted_tiling(dim: int, block_d: int, item_bytes: int,
+                    widest_q: int) -> tuple[int, int, int, int, bool] | None:
+    """(block_q, block_d, sub_n, stages, True) within the shared budget, or None."""
+    row_bytes = triton.cdiv(dim, block_d) * block_d * item_bytes
+    block_q = widest_q
+    while block_q >= 16:
+        for stages in (3, 2):
+            for sub_n in (64, 32):
+                if (stages * sub_n + block_q) * row_bytes <= _SHARED_BUDGET:
+                    return block_q, block_d, sub_n, stages, True
+        block_q //= 2
+    return None
 
 
 def _check(queries: torch.Tensor, items: torch.Tensor, k: int,
@@ -186,8 +222,8 @@ def _check(queries: torch.Tensor, items: torch.Tensor, k: int,
         raise ValueError(f"items must be one of {_ITEM_DTYPES}, got {items.dtype}")
     if not 1 <= k:
         raise ValueError("k must be >= 1")
-    if items.shape[0] >= _LOW32:
-        raise ValueError("at most 2**32 - 2 items")
+    if items.shape[0] > MAX_ITEMS:
+        raise ValueError(f"at most {MAX_ITEMS:,} items (item numbers are 32-bit in the kernel)")
     if mask is not None:
         if mask.dtype != torch.bool:
             raise ValueError("mask must be a bool tensor")
@@ -249,7 +285,7 @@ def _launch(queries: torch.Tensor, items: torch.Tensor, mask: torch.Tensor | Non
         cand.stride(0),
         DIM=dim, BLOCK_Q=plan.block_q, BLOCK_D=plan.block_d, SUB_N=plan.sub_n,
         ITEMS_PER_PROG=plan.items_per_prog, HAS_MASK=mask_u8 is not None,
-        EXHAUSTIVE=exhaustive, UPCAST=interpreting(),
+        EXHAUSTIVE=exhaustive, HOIST_Q=plan.hoist_query, UPCAST=interpreting(),
         IEEE=items.dtype == torch.float32 and not interpreting(),
         num_warps=plan.num_warps, num_stages=plan.num_stages,
     )
@@ -304,7 +340,7 @@ def score_topk_triton(
     items_per_program: int | None = None, exhaustive_items: int | None = None,
     sample_stride: int = SAMPLE_STRIDE, capacity: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Threshold, filter, select (see the module doc).
+    """Threshold, filter, select (see the module doc), a chunk of queries at a time.
 
     ``items_per_program``, ``exhaustive_items``, ``sample_stride`` and ``capacity`` are
     knobs for tests, which use them to reach the filter and its fallbacks on tiny inputs.
@@ -313,20 +349,40 @@ def score_topk_triton(
     require_launchable(items)
     items = items if items.stride(1) == 1 else items.contiguous()
     queries = queries.to(items.dtype).contiguous()
-    n_items = items.shape[0]
+    n_queries, n_items = queries.shape[0], items.shape[0]
     target = expected_survivors(k)
     if exhaustive_items is None:
         exhaustive_items = max(EXHAUSTIVE_ITEMS, 4 * target)
-    if n_items <= exhaustive_items or n_items < 2 * sample_stride:
-        return _select(_all_keys(queries, items, mask, items_per_program), k)
-    thresholds = sample_thresholds(queries, items, mask, k, sample_stride)
+    exhaustive = n_items <= exhaustive_items or n_items < 2 * sample_stride
     capacity = capacity or next_pow2(4 * target)
+    width = n_items if exhaustive else max(triton.cdiv(n_items, sample_stride), capacity)
+    per_chunk = max(1, _KEY_BUDGET // max(width, 1))
+    parts = []
+    for at in range(0, n_queries, per_chunk):
+        rows = slice(at, at + per_chunk)
+        chunk_mask = mask if mask is None or mask.dim() == 1 else mask[rows]
+        if exhaustive:
+            parts.append(_select(_all_keys(queries[rows], items, chunk_mask, items_per_program), k))
+        else:
+            parts.append(_filter_and_select(queries[rows], items, chunk_mask, k, sample_stride,
+                                            capacity, items_per_program))
+    if not parts:  # no queries
+        return _select(torch.empty(0, 0, dtype=torch.int64, device=items.device), k)
+    return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+
+def _filter_and_select(queries: torch.Tensor, items: torch.Tensor, mask: torch.Tensor | None,
+                       k: int, stride: int, capacity: int,
+                       items_per_program: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    thresholds = sample_thresholds(queries, items, mask, k, stride)
     cand, counts = _filtered_keys(queries, items, mask, thresholds, capacity,
                                   items_per_program)
     # One host sync: a query with too few candidates (its threshold may have hidden valid
-    # items) or an overflowing buffer is redone exhaustively, which keeps the result exact.
-    redo = ((counts < k) & (thresholds > float("-inf"))) | (counts > capacity)
-    width = int(counts.clamp(max=capacity).max()) if n_items else 0
+    # items), an overflowing buffer or a NaN threshold is redone exhaustively, which keeps
+    # the result exact.
+    redo = (((counts < k) & (thresholds > float("-inf"))) | (counts > capacity)
+            | thresholds.isnan())
+    width = int(counts.clamp(max=capacity).max())
     scores, index = _select(cand[:, :max(width, 1)], k)
     rows = redo.nonzero().flatten().tolist()
     if rows:
@@ -338,7 +394,7 @@ def _redo_exhaustively(rows: list[int], queries: torch.Tensor, items: torch.Tens
                        mask: torch.Tensor | None, k: int, scores: torch.Tensor,
                        index: torch.Tensor) -> None:
     """Exact answers for ``rows``, a few at a time so the key buffer stays bounded."""
-    per_chunk = max(1, (1 << 27) // max(items.shape[0], 1))  # <= 1 GiB of int64 keys
+    per_chunk = max(1, _KEY_BUDGET // max(items.shape[0], 1))
     for at in range(0, len(rows), per_chunk):
         chunk = torch.tensor(rows[at:at + per_chunk], device=items.device)
         sub_mask = mask if mask is None or mask.dim() == 1 else mask[chunk]

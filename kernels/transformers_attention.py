@@ -18,8 +18,6 @@ explicit boolean mask, so results stay correct.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +26,6 @@ import torch
 import kernels
 
 NAME = "shopwright"
-_memo = threading.local()
 
 
 def shopwright_mask(
@@ -47,13 +44,13 @@ def shopwright_mask(
                             device=kwargs.get("device", "cpu"))
     if attention_mask is None:
         return None
-    # A new tensor for every forward pass, so the windows worked out here for its layers can
-    # be found by identity and never go stale (the caller may reuse its own mask in place).
+    # A new tensor for every forward pass, carrying the windows worked out here for its layers:
+    # they never go stale, even if the caller changes its own mask in place later.
     mask = attention_mask[:, -kv_length:].to(torch.bool, copy=True)
     # One host sync per forward pass (not per layer): an all-ones mask means no padding.
     if mask.shape[1] == kv_length and bool(mask.all()):
         return None
-    _memo.entry = (weakref.ref(mask), _windows_of(mask))
+    mask.shopwright_windows = _windows_of(mask)  # read by every layer's attention call
     return mask
 
 
@@ -71,12 +68,10 @@ def _windows_of(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
 
 
 def _cached_windows(mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, bool]:
-    """The windows the mask hook computed for this forward pass's mask (every layer gets the
+    """The windows the mask hook attached to this forward pass's mask (every layer gets the
     same object); computed here for a 2-D mask that did not come from the hook."""
-    entry = getattr(_memo, "entry", None)
-    if entry is not None and entry[0]() is mask:
-        return entry[1]
-    return _windows_of(mask)
+    windows = getattr(mask, "shopwright_windows", None)
+    return windows if windows is not None else _windows_of(mask)
 
 
 def _fallback_mask(attention_mask: torch.Tensor | None, batch: int, q_len: int,

@@ -36,3 +36,22 @@ def owner(app, shop):
     from host.testing import admin_client
 
     return admin_client(app, shop, "owner")
+
+
+@pytest.fixture
+def kernel_calls(monkeypatch):
+    """Counts calls into the public attention kernels, so a test can tell our path really ran."""
+    import collections
+
+    import kernels
+
+    counter = collections.Counter()
+    for name in ("attention", "decode_attention"):
+        original = getattr(kernels, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            counter[_name] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(kernels, name, counted)
+    return counter

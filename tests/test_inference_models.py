@@ -144,25 +144,6 @@ def _options(request: GenerationRequest) -> dict:
             "seed": request.seed}
 
 
-@pytest.fixture
-def kernel_calls(monkeypatch):
-    """Counts calls into the public attention kernels, to tell that our attention really ran."""
-    import collections
-
-    import kernels
-
-    counter = collections.Counter()
-    for name in ("attention", "decode_attention"):
-        original = getattr(kernels, name)
-
-        def counted(*args, _original=original, _name=name, **kwargs):
-            counter[_name] += 1
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(kernels, name, counted)
-    return counter
-
-
 @pytest.mark.parametrize("path", ["reference", "triton"])
 def test_minilm_with_shopwright_attention_embeds_like_stock(minilm, path, monkeypatch, kernel_calls):
     """The host's encoder with `attn_implementation="shopwright"` (what CUDA machines load)."""

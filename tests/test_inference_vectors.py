@@ -44,9 +44,11 @@ def test_exclusions_shared_and_per_query():
     assert index.search(query[0], k=2, exclude=["not-an-id"])[0][0].id == 0  # unknown ids ignored
 
 
-def test_string_id_excluded_whole():
+def test_a_single_id_is_excluded_whole():
     index = VectorIndex(["mug", "cup"], np.eye(2, dtype=np.float32))
     assert [h.id for h in index.search([1.0, 0.0], k=2, exclude="mug")[0]] == ["cup"]
+    numbered = VectorIndex([7, 8], np.eye(2, dtype=np.float32))
+    assert [h.id for h in numbered.search([1.0, 0.0], k=2, exclude=7)[0]] == [8]
 
 
 def test_k_beyond_the_items_left_returns_fewer():

@@ -286,6 +286,48 @@ def test_score_topk_thin_sample_keeps_every_valid_item(redone):
     assert redone == []
 
 
+def test_score_topk_filter_path_in_fp32_loops_over_dim(redone):
+    queries, items = _int_data(2, 900, 40, torch.float32, seed=44)
+    got = _filter_path(queries, items, 9)
+    want = _oracle_topk(queries, items, 9, None)
+    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+    assert not _scoring.plan_scoring(2, 900, 40, torch.device("cpu"), item_bytes=4).hoist_query
+
+
+@pytest.mark.parametrize("knobs", [{}, {"exhaustive_items": 0, "sample_stride": 8}])
+def test_score_topk_scores_queries_in_chunks(knobs, monkeypatch):
+    """A small key budget splits the queries; the answers are the same."""
+    queries, items = _int_data(5, 400, 16, torch.bfloat16, seed=45)
+    mask = torch.rand(5, 400, generator=torch.Generator().manual_seed(3)) > 0.2
+    mask = mask.to(DEVICE)
+    want = _oracle_topk(queries, items, 4, mask)
+    monkeypatch.setattr(_scoring, "_KEY_BUDGET", 2 * 400)  # two queries' keys at a time
+    got = score_topk_triton(queries, items, 4, mask, **knobs)
+    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+
+
+@pytest.mark.parametrize("impl", [score_topk_triton, score_topk_reference])
+def test_score_topk_without_queries(impl):
+    _, items = _int_data(1, 700, 16, torch.float16, seed=46)
+    scores, index = impl(items[:0], items, 3)
+    assert scores.shape == index.shape == (0, 3)
+    if impl is score_topk_triton:
+        assert _filter_path(items[:0], items, 3)[1].shape == (0, 3)
+
+
+def test_score_topk_nan_threshold_is_redone_not_dropped(redone):
+    queries, items = _int_data(2, 600, 16, torch.float16, seed=47)
+    queries[1, 0] = float("nan")
+    got = _filter_path(queries, items, 3)
+    assert redone == [[1]] and (got[1] >= 0).all()
+
+
+def test_score_topk_refuses_too_many_items():
+    items = torch.empty(_scoring.MAX_ITEMS + 1, 4, dtype=torch.float16, device="meta")
+    with pytest.raises(ValueError, match="at most 2,146,435,072 items"):
+        score_topk_triton(items[:1], items, 3)
+
+
 # --- dispatch -----------------------------------------------------------------------------
 
 
@@ -364,6 +406,19 @@ def test_gpu_scoring_exact_at_scale(k):
     got = score_topk_triton(queries, items, k, mask)
     want = score_topk_reference(queries, items, k, mask)
     assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
+
+
+@pytest.mark.gpu
+@requires_cuda
+def test_gpu_scoring_past_two_billion_elements():
+    """6M x 384 items: element offsets pass 2**31, so 32-bit address arithmetic would wrap."""
+    gen = torch.Generator(device=DEVICE).manual_seed(7)
+    items = torch.randint(-3, 4, (6_000_000, 384), generator=gen, device=DEVICE).to(torch.bfloat16)
+    queries = items[[5, 5_999_999]].clone()  # each query is an item: itself scores highest
+    got = score_topk_triton(queries, items, 10)
+    want = score_topk_reference(queries, items, 10)
+    assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
+    assert got[1][1, 0].item() in want[1][1].tolist()
 
 
 # --- the GPU benchmark's host-side parts --------------------------------------------------

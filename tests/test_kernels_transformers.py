@@ -5,7 +5,6 @@ a BERT encoder with heads of 32 (MiniLM-like) and a llama decoder whose query he
 KV heads (3 per KV head) of 64 (SmolLM2-like), including KV-cache greedy generation.
 """
 
-import collections
 import importlib
 import os
 
@@ -22,21 +21,6 @@ transformers_attention = importlib.import_module("kernels.transformers_attention
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 NAME = transformers_attention.register()
-
-
-@pytest.fixture
-def calls(monkeypatch):
-    """Count calls into the public kernels so a test can tell our path really ran."""
-    counter = collections.Counter()
-    for name in ("attention", "decode_attention"):
-        original = getattr(kernels, name)
-
-        def counted(*args, _original=original, _name=name, **kwargs):
-            counter[_name] += 1
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(kernels, name, counted)
-    return counter
 
 
 def _bert():
@@ -77,28 +61,28 @@ def _encode(model, impl, ids, mask):
 
 
 @pytest.mark.parametrize("backend", ["reference", "triton"])
-def test_bert_padded_batch_matches_stock(backend, monkeypatch, calls):
+def test_bert_padded_batch_matches_stock(backend, monkeypatch, kernel_calls):
     monkeypatch.setenv(kernels.ENV_VAR, backend)
     model = _bert()
     ids, mask = _padded_batch([13, 5, 1], 13)
     ours = _encode(model, NAME, ids, mask)
-    assert calls["attention"] == 2  # one per layer
+    assert kernel_calls["attention"] == 2  # one per layer
     live = mask.bool()
     for stock in ("sdpa", "eager"):
         want = _encode(model, stock, ids, mask)
         torch.testing.assert_close(ours[live], want[live], atol=1e-4, rtol=1e-4)
 
 
-def test_bert_unpadded_batch_matches_stock(calls):
+def test_bert_unpadded_batch_matches_stock(kernel_calls):
     model = _bert()
     ids, mask = _padded_batch([9, 9], 9)
     torch.testing.assert_close(_encode(model, NAME, ids, mask), _encode(model, "sdpa", ids, mask),
                                atol=1e-4, rtol=1e-4)
-    assert calls["attention"] == 2
+    assert kernel_calls["attention"] == 2
 
 
 @pytest.mark.parametrize("backend", ["reference", "triton"])
-def test_llama_logits_match_stock(backend, monkeypatch, calls):
+def test_llama_logits_match_stock(backend, monkeypatch, kernel_calls):
     monkeypatch.setenv(kernels.ENV_VAR, backend)
     model = _llama()
     ids, mask = _padded_batch([10, 4], 10, left=True)
@@ -108,13 +92,13 @@ def test_llama_logits_match_stock(backend, monkeypatch, calls):
         model.set_attn_implementation(impl)
         with torch.no_grad():
             logits[impl] = model(input_ids=ids, attention_mask=mask).logits
-    assert calls["attention"] == 2
+    assert kernel_calls["attention"] == 2
     for stock in ("sdpa", "eager"):
         torch.testing.assert_close(logits[NAME][live], logits[stock][live], atol=1e-4, rtol=1e-4)
 
 
 @pytest.mark.parametrize("backend", ["reference", "triton"])
-def test_llama_greedy_generation_with_kv_cache(backend, monkeypatch, calls):
+def test_llama_greedy_generation_with_kv_cache(backend, monkeypatch, kernel_calls):
     monkeypatch.setenv(kernels.ENV_VAR, backend)
     model = _llama()
     ids, mask = _padded_batch([7, 3], 7, left=True)
@@ -129,7 +113,7 @@ def test_llama_greedy_generation_with_kv_cache(backend, monkeypatch, calls):
     assert torch.equal(outputs[NAME].sequences, outputs["sdpa"].sequences)
     for ours, stock in zip(outputs[NAME].scores, outputs["sdpa"].scores):
         torch.testing.assert_close(ours, stock, atol=1e-4, rtol=1e-4)
-    assert calls["attention"] == 2 and calls["decode_attention"] == 2 * 4
+    assert kernel_calls["attention"] == 2 and kernel_calls["decode_attention"] == 2 * 4
 
 
 def test_mask_hook_returns_padding_mask_only():
@@ -139,7 +123,7 @@ def test_mask_hook_returns_padding_mask_only():
     assert transformers_attention.shopwright_mask(2, 3, 3, attention_mask=full) is None
 
 
-def test_non_contiguous_mask_falls_back_to_sdpa(calls):
+def test_non_contiguous_mask_falls_back_to_sdpa(kernel_calls):
     model = _bert()
     ids, mask = _padded_batch([8, 8], 8)
     mask[0, 3] = 0  # a hole in the middle: not a [start, end) window
@@ -147,4 +131,4 @@ def test_non_contiguous_mask_falls_back_to_sdpa(calls):
     want = _encode(model, "sdpa", ids, mask)
     live = mask.bool()
     torch.testing.assert_close(ours[live], want[live], atol=1e-4, rtol=1e-4)
-    assert calls["attention"] == 0
+    assert kernel_calls["attention"] == 0

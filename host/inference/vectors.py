@@ -5,7 +5,9 @@ A `VectorIndex` holds one matrix of item vectors (for example product embeddings
 leaving out these items" with `kernels.score_topk`: on a CUDA machine the fused Triton kernel
 over bfloat16 rows kept on the GPU, elsewhere the exact PyTorch path over float32 rows. Scores
 are dot products, which for the embedder's unit rows are cosine similarities. Results are exact
-(no approximate index), best first, ties to the item added first.
+(no approximate index), best first, ties to the item added first. On a GPU the rows are kept
+in bfloat16, so scores carry its rounding (about 3 significant digits) and near-ties may
+order differently than on a CPU machine.
 
 Building the index copies the vectors once; searching copies only the queries. Keep an index
 per shop in `ctx.cache` and rebuild it when the catalogue changes (`on_products_changed`).
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_K = 1000  # the scoring kernel's design limit; more is never a recommendation
+MAX_K = 1000  # what the scoring kernel is sized for; more is never a recommendation
 
 
 @dataclass(frozen=True)
@@ -108,9 +110,9 @@ class VectorIndex:
                 keep[query, rows] = False
         return keep.to(self.device)
 
-    def _row_numbers(self, chosen: Iterable[Hashable]) -> list[int]:
-        if isinstance(chosen, (str, bytes)):
-            chosen = [chosen]  # one id, not its characters
+    def _row_numbers(self, chosen: Iterable[Hashable] | Hashable) -> list[int]:
+        if isinstance(chosen, (str, bytes)) or not isinstance(chosen, Iterable):
+            chosen = [chosen]  # one id (not a string's characters)
         return [self._rows[item] for item in chosen if item in self._rows]
 
     def _hits(self, scores: list[float], rows: list[int]) -> list[Neighbour]:
