@@ -5,7 +5,9 @@ import pytest
 import torch
 
 import kernels
+import tests.widget_doubles as shelf
 from host.inference import FakeEmbeddingBackend, Neighbour, VectorIndex
+from host.testing import add_fixture_shop, widget_data
 
 
 def _vectors(n, dim=24, seed=0):
@@ -105,3 +107,15 @@ def test_embedder_vectors_find_related_products():
     hits = index.search(embedder.embed(["camp mug"]), k=2)[0]
     assert {h.id for h in hits} == {"enamel camp mug", "camp mug lid"}
     assert isinstance(hits[0], Neighbour)
+
+
+def test_a_widget_finds_similar_products_through_the_shops_embedder(sw_app_factory):
+    """The pattern of the plugin guide: index in ctx.cache, the viewed product left out."""
+    app = sw_app_factory(plugins=[shelf])
+    shop = add_fixture_shop(app)
+    shop.enable("shelf")
+    mug = shop.product("enamel-camp-mug")
+    data = widget_data(shop, "shelf.similar", product="enamel-camp-mug", limit="5")
+    assert mug["id"] not in data["ids"] and len(data["ids"]) >= 1
+    assert data["scores"] == sorted(data["scores"], reverse=True)
+    assert widget_data(shop, "shelf.similar", product="enamel-camp-mug", limit="5") == data

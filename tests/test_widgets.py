@@ -41,7 +41,8 @@ def failures(shop, plugin="shelf"):
 def test_register_widgets_namespaces_names_by_plugin(app):
     widgets = state_of(app).widgets
     assert {w.name for w in widgets.of_plugin("shelf")} == {
-        "shelf.list", "shelf.echo", "shelf.link", "shelf.broken", "shelf.slow", "shelf.garbage", "shelf.nothing"}
+        "shelf.list", "shelf.echo", "shelf.link", "shelf.broken", "shelf.slow", "shelf.garbage", "shelf.nothing",
+        "shelf.similar"}
     assert widgets.get("shelf.list").template == "shelf/list.html"
     assert widgets.get("shelf.list").title == "Same category"
 

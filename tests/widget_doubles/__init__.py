@@ -28,6 +28,24 @@ def same_category(ctx, product=None, limit=3):
     return {"products": others[:limit], "category": product["category"]} if others else None
 
 
+def similar(ctx, product=None, limit=3):
+    """Nearest titles by embedding, the way docs/plugins.md shows a VectorIndex in a widget."""
+    from host.inference import VectorIndex
+
+    if product is None:
+        return None
+
+    def build_index():
+        products = ctx.products()
+        titles = [p["title"] for p in products]
+        return VectorIndex([p["id"] for p in products], ctx.embedder().embed(titles))
+
+    index = ctx.cache.get("title-index", ttl=600, compute=build_index)
+    hits = index.search(ctx.embedder().embed([product["title"]]), k=limit,
+                        exclude_each=[[product["id"]]])
+    return {"ids": [hit.id for hit in hits[0]], "scores": [hit.score for hit in hits[0]]}
+
+
 def echo(ctx, product=None, note=""):
     """Puts shopper-controlled text into its output: the template must escape it."""
     return {"note": note, "title": product["title"] if product else ""}
@@ -58,6 +76,7 @@ def nothing(ctx, product=None):
 def register_widgets(register):
     register("list", same_category, title="Same category", params=ShelfParams)
     register("echo", echo)
+    register("similar", similar, params=ShelfParams, template="shelf/echo.html")
     register("link", link)
     register("broken", broken, template="shelf/echo.html")
     register("slow", slow, template="shelf/echo.html")
