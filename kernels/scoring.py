@@ -77,10 +77,6 @@ def _score_kernel(
     # Rows too wide for that (or fp32 rows, whose exact products need many registers) loop
     # over DIM instead and reload the query slice with each item slice, from L1/L2.
     q_ptrs = QRY + rows_q[:, None] * s_q + offs_d[None, :]
-    q0 = tl.zeros([BLOCK_Q, BLOCK_D], dtype=QRY.dtype.element_ty)  # unused unless hoisted
-    q1 = q0
-    q2 = q0
-    q3 = q0
     if HOIST_Q:
         q0 = tl.load(q_ptrs, mask=q_live[:, None] & (offs_d < DIM)[None, :], other=0.0)
         q1 = tl.load(q_ptrs + BLOCK_D,
@@ -89,48 +85,34 @@ def _score_kernel(
                      mask=q_live[:, None] & (offs_d + 2 * BLOCK_D < DIM)[None, :], other=0.0)
         q3 = tl.load(q_ptrs + 3 * BLOCK_D,
                      mask=q_live[:, None] & (offs_d + 3 * BLOCK_D < DIM)[None, :], other=0.0)
-    if UPCAST:
-        # The interpreter computes bf16 dots wrongly; fp32 is exact there.
-        q0, q1, q2, q3 = q0.to(tl.float32), q1.to(tl.float32), q2.to(tl.float32), q3.to(tl.float32)
     if not EXHAUSTIVE:
         thresh = tl.load(THRESH + offs_q, mask=q_live, other=float("inf"))
     for sub in range(0, ITEMS_PER_PROG, SUB_N):
         offs_n = pid_n * ITEMS_PER_PROG + sub + tl.arange(0, SUB_N)
         n_live = offs_n < n_items
         rows_n = offs_n.to(tl.int64)
+        i_ptrs = ITEMS + rows_n[:, None] * s_i + offs_d[None, :]
         # Items-major tile [SUB_N, BLOCK_Q]: the long side feeds the tensor cores' M.
         acc = tl.zeros([SUB_N, BLOCK_Q], dtype=tl.float32)
-        if not HOIST_Q:
+        if HOIST_Q:
+            for c in tl.static_range(4):  # unrolled; slices past DIM vanish at compile time
+                if c * BLOCK_D < DIM:
+                    if c == 0:
+                        q = q0
+                    elif c == 1:
+                        q = q1
+                    elif c == 2:
+                        q = q2
+                    else:
+                        q = q3
+                    live_d = (offs_d + c * BLOCK_D < DIM)[None, :]
+                    acc = _accumulate(i_ptrs + c * BLOCK_D, n_live[:, None] & live_d, q, acc,
+                                      UPCAST, IEEE)
+        else:
             for d0 in range(0, DIM, BLOCK_D):
-                cols = d0 + offs_d
-                it = tl.load(ITEMS + rows_n[:, None] * s_i + cols[None, :],
-                             mask=n_live[:, None] & (cols < DIM)[None, :], other=0.0)
-                q = tl.load(q_ptrs + d0, mask=q_live[:, None] & (cols < DIM)[None, :], other=0.0)
-                if UPCAST:
-                    it, q = it.to(tl.float32), q.to(tl.float32)
-                if IEEE:
-                    acc = tl.dot(it, tl.trans(q), acc, input_precision="ieee")
-                else:
-                    acc = tl.dot(it, tl.trans(q), acc)
-        for c in tl.static_range(4):  # unrolled; slices past DIM vanish at compile time
-            if HOIST_Q and c * BLOCK_D < DIM:
-                if c == 0:
-                    q = q0
-                elif c == 1:
-                    q = q1
-                elif c == 2:
-                    q = q2
-                else:
-                    q = q3
-                cols = c * BLOCK_D + offs_d
-                it = tl.load(ITEMS + rows_n[:, None] * s_i + cols[None, :],
-                             mask=n_live[:, None] & (cols < DIM)[None, :], other=0.0)
-                if UPCAST:
-                    it = it.to(tl.float32)
-                if IEEE:
-                    acc = tl.dot(it, tl.trans(q), acc, input_precision="ieee")
-                else:
-                    acc = tl.dot(it, tl.trans(q), acc)
+                live_d = (offs_d + d0 < DIM)[None, :]
+                q = tl.load(q_ptrs + d0, mask=q_live[:, None] & live_d, other=0.0)
+                acc = _accumulate(i_ptrs + d0, n_live[:, None] & live_d, q, acc, UPCAST, IEEE)
         live = n_live[:, None] & q_live[None, :]
         if HAS_MASK:
             keep = tl.load(MASK + rows_q[None, :] * s_mq + rows_n[:, None] * s_mn,
@@ -149,6 +131,21 @@ def _score_kernel(
                 slot = tl.atomic_add(counters, 1, mask=hit)
                 tl.store(CAND + rows_q[None, :] * s_cand + slot, keys,
                          mask=hit & (slot < capacity))
+
+
+@triton.jit
+def _accumulate(item_ptrs, item_mask, q, acc, UPCAST: tl.constexpr, IEEE: tl.constexpr):
+    """acc + items[tile, slice] @ q[:, slice].T, fp32 accumulation."""
+    it = tl.load(item_ptrs, mask=item_mask, other=0.0)
+    if UPCAST:
+        # The interpreter computes bf16 dots wrongly; fp32 is exact there.
+        it = it.to(tl.float32)
+        q = q.to(tl.float32)
+    if IEEE:
+        acc = tl.dot(it, tl.trans(q), acc, input_precision="ieee")
+    else:
+        acc = tl.dot(it, tl.trans(q), acc)
+    return acc
 
 
 score_kernel = lazy_jit(_score_kernel)
@@ -393,13 +390,11 @@ def _filter_and_select(queries: torch.Tensor, items: torch.Tensor, mask: torch.T
 def _redo_exhaustively(rows: list[int], queries: torch.Tensor, items: torch.Tensor,
                        mask: torch.Tensor | None, k: int, scores: torch.Tensor,
                        index: torch.Tensor) -> None:
-    """Exact answers for ``rows``, a few at a time so the key buffer stays bounded."""
-    per_chunk = max(1, _KEY_BUDGET // max(items.shape[0], 1))
-    for at in range(0, len(rows), per_chunk):
-        chunk = torch.tensor(rows[at:at + per_chunk], device=items.device)
-        sub_mask = mask if mask is None or mask.dim() == 1 else mask[chunk]
-        got = _select(_all_keys(queries[chunk], items, sub_mask), k)
-        scores[chunk], index[chunk] = got
+    """Exact answers for ``rows`` through the exhaustive path (which chunks its queries)."""
+    chosen = torch.tensor(rows, device=items.device)
+    sub_mask = mask if mask is None or mask.dim() == 1 else mask[chosen]
+    scores[chosen], index[chosen] = score_topk_triton(queries[chosen], items, k, sub_mask,
+                                                      exhaustive_items=items.shape[0])
 
 
 def score_topk_reference(

@@ -171,6 +171,12 @@ def _oracle_topk(queries, items, k, mask):
     return out_s.float(), out_i
 
 
+def _assert_exact(got, queries, items, k, mask):
+    """Scores and indices equal the oracle's, to the bit."""
+    want = _oracle_topk(queries, items, k, mask)
+    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+
+
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32])
 @pytest.mark.parametrize("k", [1, 5, 40, 300])
 def test_score_topk_matches_oracle(dtype, k):
@@ -209,8 +215,7 @@ def test_score_topk_all_masked_and_per_query_mask():
     per_query = torch.rand(3, 33, generator=torch.Generator().manual_seed(0)) > 0.5
     per_query = per_query.to(DEVICE)
     got = score_topk_triton(queries, items, 7, per_query, items_per_program=32)
-    want = _oracle_topk(queries, items, 7, per_query)
-    assert torch.equal(got[1].cpu(), want[1]) and torch.equal(got[0].cpu(), want[0])
+    _assert_exact(got, queries, items, 7, per_query)
 
 
 @pytest.fixture
@@ -238,8 +243,7 @@ def test_score_topk_filter_path_matches_oracle(k, redone):
     queries, items = _int_data(3, 1203, 32, torch.bfloat16, seed=30 + k)
     mask = (torch.arange(1203) % 5 != 2).to(DEVICE)
     got = _filter_path(queries, items, k, mask)
-    want = _oracle_topk(queries, items, k, mask)
-    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+    _assert_exact(got, queries, items, k, mask)
     assert redone == []  # the sampled thresholds sufficed
 
 
@@ -248,16 +252,14 @@ def test_score_topk_filter_with_per_query_mask(redone):
     per_query = torch.rand(2, 700, generator=torch.Generator().manual_seed(2)) > 0.3
     per_query = per_query.to(DEVICE)
     got = _filter_path(queries, items, 5, per_query, sample_stride=4)
-    want = _oracle_topk(queries, items, 5, per_query)
-    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+    _assert_exact(got, queries, items, 5, per_query)
 
 
 def test_score_topk_filter_overflow_is_redone_exactly(redone):
     queries, items = _int_data(2, 600, 16, torch.bfloat16, seed=42)
     got = _filter_path(queries, items, 6, capacity=4)  # far fewer slots than candidates
-    want = _oracle_topk(queries, items, 6, None)
     assert redone == [[0, 1]]
-    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+    _assert_exact(got, queries, items, 6, None)
 
 
 def test_score_topk_skewed_sample_is_redone_exactly(redone):
@@ -269,9 +271,8 @@ def test_score_topk_skewed_sample_is_redone_exactly(redone):
     items[1::stride] = 1.0  # the true 33rd.. best items, never sampled
     items = items.to(DEVICE)
     got = _filter_path(queries, items, 40, sample_stride=stride)
-    want = _oracle_topk(queries, items, 40, None)
     assert redone == [[0]]
-    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+    _assert_exact(got, queries, items, 40, None)
 
 
 def test_score_topk_thin_sample_keeps_every_valid_item(redone):
@@ -289,8 +290,7 @@ def test_score_topk_thin_sample_keeps_every_valid_item(redone):
 def test_score_topk_filter_path_in_fp32_loops_over_dim(redone):
     queries, items = _int_data(2, 900, 40, torch.float32, seed=44)
     got = _filter_path(queries, items, 9)
-    want = _oracle_topk(queries, items, 9, None)
-    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+    _assert_exact(got, queries, items, 9, None)
     assert not _scoring.plan_scoring(2, 900, 40, torch.device("cpu"), item_bytes=4).hoist_query
 
 
@@ -300,10 +300,8 @@ def test_score_topk_scores_queries_in_chunks(knobs, monkeypatch):
     queries, items = _int_data(5, 400, 16, torch.bfloat16, seed=45)
     mask = torch.rand(5, 400, generator=torch.Generator().manual_seed(3)) > 0.2
     mask = mask.to(DEVICE)
-    want = _oracle_topk(queries, items, 4, mask)
     monkeypatch.setattr(_scoring, "_KEY_BUDGET", 2 * 400)  # two queries' keys at a time
-    got = score_topk_triton(queries, items, 4, mask, **knobs)
-    assert torch.equal(got[0].cpu(), want[0]) and torch.equal(got[1].cpu(), want[1])
+    _assert_exact(score_topk_triton(queries, items, 4, mask, **knobs), queries, items, 4, mask)
 
 
 @pytest.mark.parametrize("impl", [score_topk_triton, score_topk_reference])
