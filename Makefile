@@ -7,7 +7,7 @@ export SHOPWRIGHT_INSTANCE ?= $(CURDIR)/instance
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo serve test test-fast test-postgres lint bench-data bench-host bench-widgets bench-descriptions bench-kernels bench-kernels-smoke clean
+.PHONY: install demo serve test test-fast test-postgres lint bench-data bench-host bench-import bench-widgets bench-descriptions bench-kernels bench-kernels-smoke clean
 
 install: $(STAMP)
 
@@ -56,6 +56,11 @@ bench-kernels-smoke: install
 
 bench-host: install
 	$(BIN)/python bench/host_api.py
+
+# A 100,000-order background import through the server, its job read meanwhile; on PostgreSQL too
+# when SHOPWRIGHT_TEST_POSTGRES names a server (.ci/postgres starts a throwaway one).
+bench-import: install
+	$(BIN)/python bench/import_background.py
 
 # Benchmark data from the registries, never committed: the commercetools sample catalogue (npm).
 bench-data: install bench/data/package/package.json

@@ -16,4 +16,13 @@ def create_app(config=None):
     return _create_app(config)
 
 
-__all__ = ["PluginMeta", "__version__", "create_app", "hookimpl"]
+def __getattr__(name: str):
+    # `PermanentError` lives with the job queue, which needs SQLAlchemy: loaded only when asked for.
+    if name == "PermanentError":
+        from host.jobs import PermanentError
+
+        return PermanentError
+    raise AttributeError(f"module 'host' has no attribute {name!r}")
+
+
+__all__ = ["PermanentError", "PluginMeta", "__version__", "create_app", "hookimpl"]

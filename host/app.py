@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import atexit
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from host.jobs import JobQueue
 from host.lifecycle import EnabledPlugin, Lifecycle
 from host.plugincache import PluginCache
 from host.plugins import PluginRegistry, default_manifest
+from host.security_headers import install as install_security_headers
 from host.shopcache import ShopCache
 from host.themes import ThemeHost
 from host.widgets import WidgetRegistry, WidgetRenderer, widget_global
@@ -55,6 +56,7 @@ class AppState:
         self.themes = ThemeHost(config["INSTANCE_PATH"], self.registry, auto_reload=bool(config.get("DEBUG")))
         self.themes.globals["widget"] = widget_global(self.widget_renderer)
         self.inference = Inference(self)  # models load on first use, not here
+        self.on_close: list[Callable[[], None]] = []  # parts of the app that hold threads or files
 
     # -- contexts ------------------------------------------------------------------------
     def context_for(self, shop_id: int, plugin: EnabledPlugin, shop: ShopInfo | None = None) -> ShopContext:
@@ -104,6 +106,8 @@ class AppState:
                 self.registry.plugins[name].load_error = f"register_job_types raised {type(exc).__name__}: {exc}"
 
     def close(self) -> None:
+        for closer in self.on_close:
+            closer()
         self.jobs.stop()
         self.dispatcher.shutdown()
         self.inference.close()
@@ -121,6 +125,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     state = AppState(settings)
     app.extensions["shopwright"] = state
     _register_blueprints(app)
+    install_security_headers(app)
     _trust_proxies(app, int(settings["PROXY_COUNT"]))
     if int(settings["JOB_WORKERS"]) > 0:
         state.jobs.start(int(settings["JOB_WORKERS"]))

@@ -10,12 +10,16 @@ import json
 import os
 import shutil
 import sys
-import uuid
 from pathlib import Path
 
 import click
 
 from host.app import create_app, state_of
+from host.config import ConfigError
+
+INT64_MAX = 2**63 - 1
+#: Ids as the database stores them: past 64 bits no row can match, and the driver would overflow.
+ID = click.IntRange(1, INT64_MAX)
 
 
 class Env:
@@ -28,7 +32,10 @@ class Env:
     @property
     def state(self):
         if self._state is None:
-            self._state = state_of(create_app({"JOB_WORKERS": self.workers}))
+            try:
+                self._state = state_of(create_app({"JOB_WORKERS": self.workers}))
+            except ConfigError as exc:
+                raise click.ClickException(f"configuration: {exc}") from exc
         return self._state
 
     def shop_id(self, slug: str) -> int:
@@ -53,8 +60,8 @@ def main() -> None:
 
 @main.command()
 @click.option("--host", "bind_host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True)
-@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 512), help="gunicorn worker processes")
 @click.option("--dev", is_flag=True, help="Flask's reloading development server instead of gunicorn")
 def serve(bind_host: str, port: int, workers: int, dev: bool) -> None:
     """Serve the shop (gunicorn in production)."""
@@ -155,6 +162,40 @@ def apikey_create(env: Env, shop_slug: str, name: str, scopes: tuple[str, ...]) 
     click.echo(key)
 
 
+@apikey.command("list")
+@shop_option
+@pass_env
+def apikey_list(env: Env, shop_slug: str) -> None:
+    """The shop's keys, newest first: id, name, key prefix, scopes, created, last used, status."""
+    from host.apikeys import list_keys
+
+    with env.state.db.session() as session:
+        for row in list_keys(session, env.shop_id(shop_slug)):
+            status = f"revoked {_when(row.revoked_at)} by {row.revoked_by or '?'}" if row.revoked else "active"
+            click.echo(f"{row.id}\t{row.name}\tsw_{row.prefix}_…\t{','.join(row.scopes or [])}\t"
+                       f"created {_when(row.created_at)}\tlast used {_when(row.last_used_at)}\t{status}")
+
+
+@apikey.command("revoke")
+@click.argument("key_id", type=ID)
+@shop_option
+@pass_env
+def apikey_revoke(env: Env, key_id: int, shop_slug: str) -> None:
+    """Revoke a key (see `apikey list` for ids); a running server refuses it within a second."""
+    from host.apikeys import ApiKeyError, revoke_key
+
+    try:
+        with env.state.db.session() as session:
+            row = revoke_key(session, env.shop_id(shop_slug), key_id, "cli")
+            click.echo(f"revoked key {row.id} ({row.name})")
+    except ApiKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "never"
+
+
 @main.command("import")
 @click.argument("kind", type=click.Choice(["products", "customers", "orders", "reviews", "events"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -165,15 +206,9 @@ def import_(env: Env, kind: str, path: Path, shop_slug: str, background: bool) -
     """Import a CSV or JSON file. All or nothing: a bad file writes nothing."""
     shop_id = env.shop_id(shop_slug)
     if background:
-        from host.importers.jobs import shop_uploads
+        from host.importers.jobs import queue_import
 
-        uploads = shop_uploads(env.state.config["INSTANCE_PATH"], shop_id)
-        uploads.mkdir(parents=True, exist_ok=True)
-        stored = uploads / f"{uuid.uuid4().hex}{path.suffix}"
-        shutil.copyfile(path, stored)
-        params = {"kind": kind, "filename": path.name, "path": str(stored)}
-        job_id = env.state.jobs.enqueue(shop_id, "host.import", params,
-                                        max_attempts=1, created_by="cli")
+        job_id = queue_import(env.state, shop_id, kind, path.name, path.read_bytes(), created_by="cli")
         _wait_with_bar(env, shop_id, job_id)
         return
     from host.importers import import_file
@@ -255,9 +290,21 @@ def _parse_pair(pair: str) -> tuple[str, object]:
     if not sep:
         raise click.BadParameter(f"{pair!r} is not KEY=VALUE")
     try:
-        return key, json.loads(raw)
+        value = json.loads(raw)
     except json.JSONDecodeError:
         return key, raw
+    return key, _checked_json(value)
+
+
+def _checked_json(value: object) -> object:
+    """`value`, once no integer in it is past 64 bits: the store, plugins and jobs could not use one."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -INT64_MAX - 1 <= value <= INT64_MAX:
+        raise click.BadParameter(f"{value} is too large: whole numbers must fit in 64 bits")
+    for item in value.values() if isinstance(value, dict) else value if isinstance(value, list) else ():
+        _checked_json(item)
+    return value
 
 
 @main.group()
@@ -305,7 +352,7 @@ def jobs_queue(env: Env, job_type: str, shop_slug: str, params: str, wait: bool)
 
     shop_id = env.shop_id(shop_slug)
     try:
-        job_id = env.state.jobs.enqueue(shop_id, job_type, json.loads(params), created_by="cli")
+        job_id = env.state.jobs.enqueue(shop_id, job_type, _checked_json(json.loads(params)), created_by="cli")
     except (JobError, json.JSONDecodeError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"queued job {job_id}")
@@ -314,7 +361,7 @@ def jobs_queue(env: Env, job_type: str, shop_slug: str, params: str, wait: bool)
 
 
 @jobs.command("wait")
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=ID)
 @shop_option
 @pass_env
 def jobs_wait(env: Env, job_id: int, shop_slug: str) -> None:
@@ -322,7 +369,7 @@ def jobs_wait(env: Env, job_id: int, shop_slug: str) -> None:
 
 
 @jobs.command("cancel")
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=ID)
 @shop_option
 @pass_env
 def jobs_cancel(env: Env, job_id: int, shop_slug: str) -> None:
@@ -330,7 +377,7 @@ def jobs_cancel(env: Env, job_id: int, shop_slug: str) -> None:
 
 
 @jobs.command("retry")
-@click.argument("job_id", type=int)
+@click.argument("job_id", type=ID)
 @shop_option
 @pass_env
 def jobs_retry(env: Env, job_id: int, shop_slug: str) -> None:
@@ -370,7 +417,7 @@ def demo() -> None:
 
 @demo.command("load")
 @click.option("--slug", default="demo", show_default=True)
-@click.option("--seed", default=7, show_default=True)
+@click.option("--seed", default=7, show_default=True, type=click.IntRange(0, INT64_MAX))
 @pass_env
 def demo_load(env: Env, slug: str, seed: int) -> None:
     """Create the demo shop with its catalogue, customers, orders, reviews and sessions."""

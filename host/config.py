@@ -21,17 +21,23 @@ DEFAULTS: dict[str, Any] = {
     "BACKGROUND_HOOK_BUDGET_MS": 30000,
     "QUARANTINE_AFTER": 5,  # consecutive failures before a plugin is quarantined for a shop
     "MAX_UPLOAD_MB": 20,
-    "API_RATE_LIMIT": "600 per minute",
+    "API_RATE_LIMIT": "600 per minute",  # per API key, counted across all server processes
+    # Where limits are counted (host.limitstore): None is limits.db in the instance folder, shared
+    # by every process on this machine; "redis://host:6379" for several machines; "memory://" per process.
+    "RATE_LIMIT_STORAGE_URL": None,
     "EMBED_EVENT_RATE_LIMIT": "300 per minute",  # per client address, for the public event beacon
     "WIDGET_CACHE_SECONDS": 10,  # Cache-Control max-age of the embed fragment and JSON answers
     "WIDGET_REUSE": True,  # reuse a rendered widget while the shop's plugin states are unchanged
     "ADMIN_LOGIN_IP_LIMIT": "30 per 15 minutes",  # failed admin logins per client address
-    "ADMIN_LOCK_AFTER": 5,  # failed logins in a row from one address before it is locked out of the account
-    "ADMIN_ACCOUNT_LOCK_AFTER": 20,  # failed logins in a row from any addresses before the account locks
+    "ADMIN_LOCK_AFTER": 5,  # failed logins on an account from one address before that address is locked out of it
+    # Failed logins on an account from any addresses after which every address that has failed on it
+    # is locked out of it; the account itself never locks (host.admin.throttle).
+    "ADMIN_ACCOUNT_LOCK_AFTER": 20,
     "ADMIN_LOCK_MINUTES": 15.0,
     "ADMIN_SESSION_HOURS": 12.0,  # an admin session cookie is refused once it is older than this
     "SESSION_COOKIE_SECURE": False,  # true behind HTTPS; off by default for plain-HTTP LAN servers
     "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted
+    "STOREFRONT_CSP": None,  # None: the built-in storefront Content-Security-Policy (host.security_headers)
     "TRACE_HOOKS": False,
     "LOAD_ENTRY_POINTS": True,
     "EXTRA_PLUGINS": [],  # plugin objects or modules registered directly (tests, embedding)
@@ -97,18 +103,24 @@ def _read_environment() -> dict[str, Any]:
 
 
 def _coerce(key: str, raw: str, default: Any) -> Any:
-    try:
-        if isinstance(default, bool):
-            return raw.strip().lower() in {"1", "true", "yes", "on"}
-        if isinstance(default, int):
-            return int(raw)
-        if isinstance(default, float):
-            return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{ENV_PREFIX}{key}={raw!r} is not a number") from exc
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int | float):
+        return _number(key, raw, type(default))
     if isinstance(default, list):
         return [part for part in raw.split(",") if part]
     return raw
+
+
+def _number(key: str, raw: str, kind: type[int] | type[float]) -> int | float:
+    try:
+        value = kind(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_PREFIX}{key}={raw!r} is not a number") from exc
+    # Counts, sizes and limits past 64 bits are typing slips, and the database could not store them.
+    if kind is int and not -(2**63) <= value < 2**63:
+        raise ConfigError(f"{ENV_PREFIX}{key}={raw} is too large: whole numbers must fit in 64 bits")
+    return value
 
 
 def _instance_secret(folder: Path) -> str:

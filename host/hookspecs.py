@@ -48,7 +48,10 @@ def register_job_types(register):
     context), ``job.progress(done, total, message="")`` to report progress, and
     ``job.check_cancelled()`` which raises when a person cancelled the job. Return a JSON-able
     dict: it is stored as the job's result. Raising marks the attempt failed; the job is retried
-    up to its ``max_attempts``.
+    up to its ``max_attempts``. Raise ``host.PermanentError`` (or a subclass) when trying again
+    cannot help, such as a refused input: the job then fails at once. A job whose server process
+    died is run again from the start, so carry on from what is stored: ``job.saved_drafts(kind)``
+    lists the drafts this job saved in any earlier attempt, in any process.
 
     Example::
 

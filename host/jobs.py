@@ -1,9 +1,14 @@
 """Background jobs: a persistent job table run by worker threads inside the server process.
 
 A job is claimed with one conditional UPDATE, so several processes can share the table. A running
-job writes a heartbeat; a job whose heartbeat went stale (its process died) is marked interrupted
-and queued again, so a crash never silently loses a job. Failed attempts are retried with
-backoff up to `max_attempts`; a person can cancel a job or retry a failed one.
+job beats a heartbeat; a job whose heartbeat went stale (its process died) is marked interrupted
+and queued again while it has attempts left, so a crash never silently loses a job. Failed
+attempts are retried with backoff up to `max_attempts`, except a `PermanentError` (bad input that
+no retry can fix), which fails the job at once; a person can cancel a job or retry a failed one.
+
+A running job's progress, message, heartbeat and cancel request live in `host.joblive`, never in
+the job's row, so they cannot wait on the job's own work (an import's transaction holds SQLite's
+write lock until it commits); `get`, `list` and `find` merge them into the jobs they return.
 """
 
 from __future__ import annotations
@@ -20,7 +25,8 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from host.models import Job, utcnow
+from host.joblive import LiveStore
+from host.models import GeneratedContent, Job, utcnow
 
 log = logging.getLogger("shopwright.jobs")
 POLL_S = 0.25
@@ -36,6 +42,11 @@ class JobCancelled(Exception):
     """Raised inside a handler by `JobRun.check_cancelled()` once a person cancelled the job."""
 
 
+class PermanentError(Exception):
+    """Raised (or subclassed) by a handler when trying again cannot help, such as a refused file:
+    the job fails at once, whatever attempts it has left."""
+
+
 @dataclass(frozen=True)
 class JobType:
     name: str
@@ -47,12 +58,13 @@ class JobType:
 class JobRun:
     """What a job handler works with: its parameters, its shop context, progress and cancel."""
 
-    def __init__(self, queue: JobQueue, job: Job, ctx):
+    def __init__(self, queue: JobQueue, job: Job, ctx, plugin: str | None = None):
         self.id = job.id
         self.shop_id = job.shop_id
         self.params = dict(job.params or {})
         self.attempt = job.attempts
         self.ctx = ctx
+        self.plugin = plugin
         self._queue = queue
         self._last_write = 0.0
 
@@ -62,12 +74,23 @@ class JobRun:
         if now - self._last_write < 0.1 and fraction < 1.0:
             return  # progress writes are throttled; the heartbeat keeps the job alive anyway
         self._last_write = now
-        self._queue._write(self.id, progress=fraction, message=message[:500], heartbeat_at=utcnow())
+        self._queue.live.update(self.id, progress=fraction, message=message[:500], heartbeat_at=utcnow())
 
     def check_cancelled(self) -> None:
+        live = self._queue.live.read([self.id]).get(self.id)
+        if live is not None and live.cancel_requested:
+            raise JobCancelled()
+
+    def saved_drafts(self, kind: str) -> list[GeneratedContent]:
+        """The drafts of `kind` this job saved so far, in any attempt and any process (their meta
+        carries ``job_id``): what a retried attempt carries on from instead of drafting again."""
         with self._queue.db.session() as session:
-            if session.scalar(select(Job.cancel_requested).where(Job.id == self.id)):
-                raise JobCancelled()
+            job = session.get(Job, self.id)
+            rows = session.scalars(select(GeneratedContent).where(
+                GeneratedContent.shop_id == self.shop_id, GeneratedContent.plugin == (self.plugin or ""),
+                GeneratedContent.kind == kind, GeneratedContent.created_at >= job.created_at)
+                .order_by(GeneratedContent.id)).all()
+        return [row for row in rows if (row.meta or {}).get("job_id") == self.id]
 
 
 class JobQueue:
@@ -78,6 +101,7 @@ class JobQueue:
         self.stale_after = timedelta(seconds=float(config["JOB_STALE_AFTER_S"]))
         self.max_attempts = int(config["JOB_MAX_ATTEMPTS"])
         self.context_for_job = context_factory  # (shop_id, plugin name or None) -> context
+        self.live = LiveStore(db.url, db.engine)
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -108,21 +132,31 @@ class JobQueue:
             job = session.scalar(select(Job).where(Job.id == job_id, Job.shop_id == shop_id))
         if job is None:
             raise JobError(f"no job {job_id} in this shop", status=404)
-        return job
+        return self.live.merge([job])[0]
 
     def list(self, shop_id: int, status: str | None = None, limit: int = 50, offset: int = 0) -> list[Job]:
         query = select(Job).where(Job.shop_id == shop_id)
         if status:
             query = query.where(Job.status == status)
         with self.db.session() as session:
-            return list(session.scalars(query.order_by(Job.id.desc()).limit(limit).offset(offset)))
+            jobs = list(session.scalars(query.order_by(Job.id.desc()).limit(limit).offset(offset)))
+        return self.live.merge(jobs)
+
+    def find(self, shop_id: int, job_ids: list[int]) -> list[Job]:
+        """The shop's jobs among `job_ids`, newest first; another shop's or a gone job is left out."""
+        query = select(Job).where(Job.shop_id == shop_id, Job.id.in_(set(job_ids))).order_by(Job.id.desc())
+        with self.db.session() as session:
+            jobs = list(session.scalars(query))
+        return self.live.merge(jobs)
 
     def cancel(self, shop_id: int, job_id: int) -> Job:
         job = self.get(shop_id, job_id)
         if job.status == "queued":
             self._write(job_id, status="cancelled", finished_at=utcnow(), message="cancelled before it started")
         elif job.status == "running":
-            self._write(job_id, cancel_requested=True, message="cancelling…")
+            # Through the live store: the job's row may be waiting behind the job's own transaction.
+            if not self.live.update(job_id, cancel_requested=True, message="cancelling…"):
+                self._write(job_id, cancel_requested=True, message="cancelling…")  # it ended meanwhile
         else:
             raise JobError(f"job {job_id} is {job.status} and cannot be cancelled", status=409)
         return self.get(shop_id, job_id)
@@ -159,6 +193,7 @@ class JobQueue:
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
+        self.live.dispose()  # closes pooled connections only; the store opens new ones when used again
 
     def run_pending(self, limit: int | None = None) -> int:
         """Run queued jobs in this thread until none is due (the CLI and tests use this)."""
@@ -175,28 +210,55 @@ class JobQueue:
     def _work_loop(self) -> None:
         last_recovery = 0.0
         while not self._stop.is_set():
-            if time.monotonic() - last_recovery > self.heartbeat_s:
-                self.recover_stale()
-                last_recovery = time.monotonic()
-            job = self.claim()
+            try:
+                if time.monotonic() - last_recovery > self.heartbeat_s:
+                    last_recovery = time.monotonic()
+                    self.recover_stale()
+                job = self.claim()
+            except Exception:  # e.g. SQLite busy past its timeout: the worker lives on and tries again
+                log.exception("job worker %s could not reach the job table", self.worker_id)
+                job = None
             if job is None:
                 self._stop.wait(POLL_S)
                 continue
-            self.execute(job)
+            try:
+                self.execute(job)
+            except Exception:  # its end could not be written: the job looks crashed and is recovered
+                log.exception("job worker %s lost job %s", self.worker_id, job.id)
 
     def recover_stale(self) -> int:
         """Requeue (or fail, when out of attempts) running jobs whose process stopped beating."""
+        stale = self._stale_ids()
+        if not stale:
+            return 0  # the usual case writes nothing, so it never waits on a running import's lock
+        with self.db.session() as session:
+            jobs = session.scalars(select(Job).where(Job.id.in_(stale), Job.status == "running")).all()
+            live = self.live.read(stale)
+            for job in jobs:
+                self._requeue_interrupted(job, live.get(job.id))
+        self.live.forget(stale)
+        return len(jobs)
+
+    def _stale_ids(self) -> list[int]:
+        """Running jobs whose last beat (in the live store; else their claim time) is too old."""
         cutoff = utcnow() - self.stale_after
         with self.db.session() as session:
-            stale = session.scalars(select(Job).where(Job.status == "running", Job.heartbeat_at < cutoff)).all()
-            for job in stale:
-                job.interrupted += 1
-                job.error = f"interrupted: worker {job.worker} stopped during attempt {job.attempts}"
-                exhausted = job.attempts >= job.max_attempts
-                job.status = "failed" if exhausted else "queued"
-                job.finished_at = utcnow() if exhausted else None
-                log.warning("job %s %s after a crash", job.id, job.status)
-            return len(stale)
+            running = session.execute(select(Job.id, Job.heartbeat_at).where(Job.status == "running")).all()
+        live = self.live.read(job_id for job_id, _ in running)
+        beats = {job_id: live[job_id].heartbeat_at if job_id in live else claimed for job_id, claimed in running}
+        return [job_id for job_id, beat in beats.items() if beat is None or beat < cutoff]
+
+    @staticmethod
+    def _requeue_interrupted(job: Job, live) -> None:
+        job.interrupted += 1
+        job.error = f"interrupted: worker {job.worker} stopped during attempt {job.attempts}"
+        if live is not None:
+            job.progress = live.progress  # where it had got to, for the job page
+        exhausted = job.attempts >= job.max_attempts
+        job.status = "failed" if exhausted else "queued"
+        job.finished_at = utcnow() if exhausted else None
+        job.message = f"interrupted; {'out of attempts' if exhausted else 'queued again'}"
+        log.warning("job %s %s after a crash", job.id, job.status)
 
     def claim(self) -> Job | None:
         now = utcnow()
@@ -210,9 +272,12 @@ class JobQueue:
                 update(Job)
                 .where(Job.id == candidate, Job.status == "queued")
                 .values(status="running", worker=self.worker_id, attempts=Job.attempts + 1,
-                        started_at=now, heartbeat_at=now, message="running")
+                        started_at=now, heartbeat_at=now, message="running", cancel_requested=False)
             ).rowcount
-        return self._get_any(candidate) if claimed else None
+        if not claimed:
+            return None
+        self.live.start(candidate, self.worker_id, now)
+        return self._get_any(candidate)
 
     def execute(self, job: Job) -> None:
         job_type = self.types.get(job.type)
@@ -222,11 +287,14 @@ class JobQueue:
         beat = _Heartbeat(self, job.id)
         beat.start()
         try:
-            run = JobRun(self, job, self.context_for_job(job.shop_id, job_type.plugin))
+            run = JobRun(self, job, self.context_for_job(job.shop_id, job_type.plugin), job_type.plugin)
             result = job_type.handler(run)
             self._finish(job.id, "succeeded", result=result if isinstance(result, dict) else {}, progress=1.0)
         except JobCancelled:
             self._finish(job.id, "cancelled", message="cancelled")
+        except PermanentError as exc:  # retrying cannot help: fail now, attempts left or not
+            log.warning("job %s (%s) failed: %s", job.id, job.type, exc)
+            self._after_failure(job, f"{type(exc).__name__}: {exc}", job_type, retry=False)
         except Exception as exc:  # a failing handler must not take the worker down
             log.exception("job %s (%s) attempt %s failed", job.id, job.type, job.attempts)
             self._after_failure(job, f"{type(exc).__name__}: {exc}", job_type)
@@ -234,13 +302,15 @@ class JobQueue:
             beat.stop()
 
     # -- internals -----------------------------------------------------------------------
-    def _after_failure(self, job: Job, error: str, job_type: JobType) -> None:
+    def _after_failure(self, job: Job, error: str, job_type: JobType, retry: bool = True) -> None:
         if job_type.plugin:
             self.on_plugin_failure(job.shop_id, job_type.plugin, f"job {job.type}: {error}")
-        if job.attempts < job.max_attempts:
+        if retry and job.attempts < job.max_attempts:
             delay = timedelta(seconds=min(60, 2 ** job.attempts))
-            self._write(job.id, status="queued", error=error, run_after=utcnow() + delay,
-                        message=f"attempt {job.attempts} failed; retrying")
+            self._settle(job.id, status="queued", error=error, run_after=utcnow() + delay,
+                         message=f"attempt {job.attempts} failed; retrying")
+        elif not retry:
+            self._finish(job.id, "failed", error=error, message="failed; trying again cannot help")
         else:
             self._finish(job.id, "failed", error=error, message=f"failed after {job.attempts} attempts")
 
@@ -248,7 +318,16 @@ class JobQueue:
         """Replaced by the app so plugin job failures count towards quarantine."""
 
     def _finish(self, job_id: int, status: str, **values: Any) -> None:
-        self._write(job_id, status=status, finished_at=utcnow(), **values)
+        self._settle(job_id, status=status, finished_at=utcnow(), **values)
+
+    def _settle(self, job_id: int, **values: Any) -> None:
+        """Leave the running state: the live figures become the row's (unless `values` says
+        otherwise), then the live row goes."""
+        live = self.live.read([job_id]).get(job_id)
+        if live is not None:
+            values = {"progress": live.progress, "message": live.message, **values}
+        self._write(job_id, **values)
+        self.live.forget([job_id])
 
     def _write(self, job_id: int, **values: Any) -> None:
         with self.db.session() as session:
@@ -269,7 +348,10 @@ class _Heartbeat(threading.Thread):
 
     def run(self) -> None:
         while not self._done.wait(self.queue.heartbeat_s):
-            self.queue._write(self.job_id, heartbeat_at=utcnow())
+            try:
+                self.queue.live.update(self.job_id, heartbeat_at=utcnow())
+            except Exception:  # a missed beat is harmless; a dead heartbeat thread is not
+                log.exception("job %s: heartbeat not written", self.job_id)
 
     def stop(self) -> None:
         self._done.set()

@@ -78,11 +78,28 @@ class AdminUser(ShopOwned, Base):
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="editor")  # owner | editor
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(default=None)
     # Part of every admin session cookie; bumped on sign-out, so a copied cookie dies with it.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Failed sign-ins on this account before the last successful one ({"failures", "addresses",
+    # "first_at", "last_at"}), shown on the dashboard until dismissed; None: nothing to tell.
+    sign_in_notice: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class SignInFailure(ShopOwned, Base):
+    """Failed sign-ins on one account from one client address since its last successful sign-in:
+    what the dashboard's notice counts. One row per address (not per attempt), so a flood of
+    guesses cannot grow the table past the number of addresses it comes from."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (UniqueConstraint("admin_user_id", "address"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    first_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Product(ShopOwned, Base):
@@ -268,7 +285,10 @@ class ApiKey(ShopOwned, Base):
     scopes: Mapped[list] = mapped_column(JSON, default=list)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written behind the requests, at most once a minute per server process (host.api.keyusage).
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_by: Mapped[str] = mapped_column(String(254), default="", server_default="")  # "user:...", "api:...", "cli"
 
 
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")

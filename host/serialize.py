@@ -125,11 +125,21 @@ def event_dict(e: Event) -> dict[str, Any]:
     }
 
 
+#: Job parameters never shown (API, admin, CLI): where the server keeps an upload.
+PRIVATE_PARAMS = {"host.import": ("upload", "path")}
+
+
+def job_params(j: Job) -> dict[str, Any]:
+    """A job's parameters as people and clients see them."""
+    hidden = PRIVATE_PARAMS.get(j.type, ())
+    return {key: value for key, value in (j.params or {}).items() if key not in hidden}
+
+
 def job_dict(j: Job) -> dict[str, Any]:
     return {
         "id": j.id,
         "type": j.type,
-        "params": j.params or {},
+        "params": job_params(j),
         "status": j.status,
         "progress": round(j.progress, 4),
         "message": j.message,

@@ -28,3 +28,19 @@ def write_then_stall(job):
             time.sleep(60)  # the test kills the process here, inside the open transaction
     job.progress(1, 1, "written")
     return {"attempt": job.attempt}
+
+
+def stall_imports_midway(marker: Path, at_row: int = 1000) -> None:
+    """Make this process's imports stop for good half-way through writing (rows flushed, the
+    transaction open) once `marker` is written, so a test can kill the process right there."""
+    from host.importers import report
+
+    original = report.Progress.step
+
+    def step(self, phase: int, done: int) -> None:
+        original(self, phase, done)
+        if phase == 1 and done == at_row:
+            marker.write_text(str(os.getpid()))
+            time.sleep(120)
+
+    report.Progress.step = step

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from host.models import GeneratedContent, Product, Review
+from host.models import ApiKey, GeneratedContent, Product, Review
 from host.testing import add_fixture_shop, admin_client
 from tests.plugin_doubles import make_plugin
 
@@ -52,7 +52,10 @@ def assert_inert(page: str) -> None:
 
 # -- CSRF --------------------------------------------------------------------------------------
 def forms(shop, draft_id, job_id):
+    key_id = api_key_id(shop)
     return [
+        (f"/admin/shop/keys/{key_id}/revoke", {}),
+        ("/admin/dashboard/sign-in-notice/dismiss", {}),
         ("/admin/login", {"shop": shop.slug, "email": "a@b.example", "password": "x"}),
         ("/admin/logout", {}),
         ("/admin/plugins/gadget/enable", {"grant": "read:catalog"}),
@@ -68,6 +71,19 @@ def forms(shop, draft_id, job_id):
     ]
 
 
+def api_key_id(shop, name: str = "test") -> int:
+    if name == "test":
+        shop.api_key("read:catalog")
+    with shop.state.db.session() as db:
+        return db.scalar(select(ApiKey.id).where(ApiKey.shop_id == shop.id, ApiKey.name == name)
+                         .order_by(ApiKey.id.desc()))
+
+
+def key_revoked(shop, key_id: int) -> bool:
+    with shop.state.db.session() as db:
+        return db.get(ApiKey, key_id).revoked
+
+
 def test_every_admin_form_refuses_a_post_without_a_valid_token(shop, owner):
     draft_id, job_id = draft(shop, {"description_html": "<p>x</p>"}), job(shop)
     for token in (None, "forged-token"):
@@ -78,6 +94,8 @@ def test_every_admin_form_refuses_a_post_without_a_valid_token(shop, owner):
             assert "This form has expired" in text(response) and "nothing was changed" in text(response), path
     assert shop.plugin_state("gadget")["state"] == "installed"
     assert shop.state.jobs.get(shop.id, job_id).status == "queued"
+    with shop.state.db.session() as db:
+        assert db.scalars(select(ApiKey.revoked)).all() == [False, False]  # one key per round of forms
     assert owner.get("/admin/dashboard").status_code == 200  # still signed in: logout was refused too
 
 
@@ -126,6 +144,30 @@ def test_flash_messages_and_login_fields_render_escaped(app, shop):
     assert SCRIPT not in text(owner.get("/admin/plugins"))
 
 
+def sign_in_as(client, shop, email: str, password: str):
+    login = text(client.get("/admin/login"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    return client.post("/admin/login", data={"csrf_token": token, "shop": shop.slug, "email": email,
+                                             "password": password})
+
+
+def test_api_key_names_and_attacking_addresses_render_escaped(app, shop):
+    shop.api_key("read:catalog", name=PAYLOAD)
+    owner = admin_client(app, shop)
+    assert_inert(text(owner.get("/admin/shop")))
+    revoked = owner.post(f"/admin/shop/keys/{api_key_id(shop, PAYLOAD)}/revoke")
+    assert_inert(text(owner.client.get(revoked.headers["Location"])))
+    shop.add_user("boss@acme.example", "correct horse battery", "owner")
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = SCRIPT + ATTRIBUTE  # what a lying proxy header could carry
+    assert sign_in_as(attacker, shop, "boss@acme.example", "wrong").status_code == 401
+    boss = app.test_client()
+    assert sign_in_as(boss, shop, "boss@acme.example", "correct horse battery").status_code == 302
+    page = text(boss.get("/admin/dashboard"))
+    assert "Someone tried to sign in" in page
+    assert_inert(page)
+
+
 def test_admin_pages_send_protective_headers(owner):
     response = owner.get("/admin/dashboard")
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
@@ -139,9 +181,11 @@ def test_editor_is_kept_out_of_owner_pages(app, shop):
     for path in ("/admin/plugins", "/admin/plugins/gadget/settings", "/admin/uploads", "/admin/shop"):
         response = editor.get(path)
         assert response.status_code == 403 and "Only the shop&#39;s owners" in text(response), path
-    for path in ("/admin/plugins/gadget/enable", "/admin/plugins/gadget/settings", f"/admin/jobs/{job_id}/cancel"):
+    key_id = api_key_id(shop)
+    for path in ("/admin/plugins/gadget/enable", "/admin/plugins/gadget/settings", f"/admin/jobs/{job_id}/cancel",
+                 f"/admin/shop/keys/{key_id}/revoke"):
         assert editor.post(path).status_code == 403, path
-    assert shop.plugin_state("gadget")["state"] == "installed"
+    assert shop.plugin_state("gadget")["state"] == "installed" and not key_revoked(shop, key_id)
     for path in ("/admin/dashboard", "/admin/drafts", "/admin/jobs", f"/admin/jobs/{job_id}"):
         assert editor.get(path).status_code == 200, path
     nav = text(editor.get("/admin/dashboard"))
@@ -155,9 +199,13 @@ def test_admin_of_shop_a_gets_not_found_for_shop_b(app, shop):
     mine = admin_client(app, shop)
     for path in (f"/admin/drafts/{their_draft}", f"/admin/drafts/{their_draft}/edit", f"/admin/jobs/{their_job}"):
         assert mine.get(path).status_code == 404, path
+    their_key = api_key_id(other)
     for path in (f"/admin/drafts/{their_draft}/approve", f"/admin/drafts/{their_draft}/reject",
-                 f"/admin/jobs/{their_job}/cancel", f"/admin/jobs/{their_job}/retry"):
+                 f"/admin/jobs/{their_job}/cancel", f"/admin/jobs/{their_job}/retry",
+                 f"/admin/shop/keys/{their_key}/revoke", f"/admin/shop/keys/{2**64}/revoke"):
         assert mine.post(path).status_code == 404, path
+    assert not key_revoked(other, their_key)
+    assert f'data-key-id="{their_key}"' not in text(mine.get("/admin/shop"))
     assert their_job not in [j["id"] for j in mine.get("/admin/jobs.json").get_json()["jobs"]]
     assert mine.get(f"/admin/jobs.json?id={their_job}").get_json() == {"jobs": []}
     assert "Bravo Goods" not in text(mine.get("/admin/dashboard"))

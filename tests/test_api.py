@@ -222,6 +222,108 @@ def test_reviews_by_product(app, client, shop):
     assert client.get("/api/v1/products/999/reviews", headers=auth).status_code == 404
 
 
+def test_keys_with_spaces_are_the_stored_keys_so_a_repeat_is_a_409(app, client, shop):
+    shop_id, auth = shop
+    pid = seed_product(app, shop_id, "kettle")
+    client.post("/api/v1/customers", json={"email": "cy@example.com"}, headers=auth)
+    order = {"number": " 1001 ", "customer_email": "cy@example.com", "lines": [{"sku": "kettle-1", "quantity": 1}]}
+    created = client.post("/api/v1/orders", json=order, headers=auth)
+    assert created.status_code == 201 and created.json["number"] == "1001", created.json
+    again = {**order, "lines": [{"sku": "kettle-1", "quantity": 2}]}
+    assert client.post("/api/v1/orders", json=again, headers=auth).status_code == 409
+    assert client.post("/api/v1/orders", json={**again, "number": "1001"}, headers=auth).status_code == 409
+    assert client.get("/api/v1/orders", headers=auth).json["items"][0]["lines"][0]["quantity"] == 1
+    both = [{**order, "number": "7"}, {**order, "number": "7 "}]
+    assert client.post("/api/v1/orders", json=both, headers=auth).status_code == 422
+    review = {"external_id": "r1 ", "rating": 4}
+    assert client.post(f"/api/v1/products/{pid}/reviews", json=review, headers=auth).json["external_id"] == "r1"
+    assert client.post(f"/api/v1/products/{pid}/reviews", json={**review, "rating": 1}, headers=auth).status_code == 409
+    blank = client.post(f"/api/v1/products/{pid}/reviews", json={"external_id": "  ", "rating": 1}, headers=auth)
+    assert blank.status_code == 422 and "external_id" in blank.json["error"]["fields"]
+    assert client.post("/api/v1/customers", json={"email": "CY@example.com"}, headers=auth).status_code == 409
+
+
+HUGE = 2**64
+
+
+@pytest.mark.parametrize("path", ["/api/v1/products/{n}", "/api/v1/orders/{n}", "/api/v1/customers/{n}",
+                                  "/api/v1/products/{n}/reviews", "/api/v1/jobs/{n}", "/api/v1/products/2147483648",
+                                  "/api/v1/products/" + "9" * 5000])
+def test_ids_past_the_column_range_are_404(client, shop, path):
+    response = client.get(path.format(n=HUGE), headers=shop[1])
+    assert response.status_code == 404 and response.is_json
+    assert client.delete(path.format(n=HUGE), headers=shop[1]).status_code in (404, 405)
+
+
+def test_integers_past_the_column_range_are_field_errors(app, client, shop):
+    shop_id, auth = shop
+    for query in (f"offset={HUGE}", f"limit={HUGE}", "offset=-1"):
+        response = client.get(f"/api/v1/products?{query}", headers=auth)
+        assert response.status_code == 400 and set(response.json["error"]["fields"]) <= {"offset", "limit"}
+    body = new_product("big", variants=[{"sku": "b", "price": "1.00", "inventory_qty": HUGE}])
+    response = client.post("/api/v1/products", json=body, headers=auth)
+    assert response.status_code == 422 and "inventory_qty" in json.dumps(response.json["error"]["fields"])
+    events = {"events": [{"type": "product_view", "product_id": HUGE}]}
+    response = client.post("/api/v1/events", json=events, headers={**auth, "Idempotency-Key": "k1"})
+    assert response.status_code == 422 and "product_id" in json.dumps(response.json["error"]["fields"])
+    pid = seed_product(app, shop_id, "mug")
+    response = client.patch(f"/api/v1/products/{pid}", json={"variants": [{"sku": "m", "price": "1", "grams": HUGE}]},
+                            headers=auth)
+    assert response.status_code == 422 and "grams" in json.dumps(response.json["error"]["fields"])
+
+
+def test_json_bodies_with_a_key_twice_are_refused(client, shop):
+    raw = '{"handle": "a", "handle": "b", "title": "T", "variants": [{"sku": "s", "price": "1.00"}]}'
+    response = client.post("/api/v1/products", data=raw, content_type="application/json", headers=shop[1])
+    assert response.status_code == 400
+    assert response.json["error"]["fields"] == {"handle": ["appears twice in one object"]}
+    raw = '{"email": "a@example.com", "city": NaN}'
+    response = client.post("/api/v1/customers", data=raw, content_type="application/json", headers=shop[1])
+    assert response.status_code == 400
+
+
+def test_nul_characters_are_refused_in_text(app, client, shop):
+    shop_id, auth = shop
+    pid = seed_product(app, shop_id, "mug")
+    for method, url, body in (("post", "/api/v1/products", new_product("n", title="A\x00B")),
+                              ("patch", f"/api/v1/products/{pid}", {"title": "A\x00B"}),
+                              ("post", f"/api/v1/products/{pid}/reviews", {"rating": 3, "external_id": "r\x00"})):
+        response = getattr(client, method)(url, json=body, headers=auth)
+        assert response.status_code == 422, (url, response.json)
+    assert client.get("/api/v1/products?q=%00", headers=auth).status_code == 400
+    assert client.get(f"/api/v1/products/{pid}", headers=auth).json["title"] == "Mug"
+
+
+def test_patch_checks_attributes_as_the_importer_does(app, client, shop):
+    shop_id, auth = shop
+    pid = seed_product(app, shop_id, "mug")
+    for attributes in ({"a": {"x": 1}}, {"a": True}, {"a": [1]}):
+        response = client.patch(f"/api/v1/products/{pid}", json={"attributes": attributes}, headers=auth)
+        assert response.status_code == 422 and "attributes" in response.json["error"]["fields"]
+    ok = client.patch(f"/api/v1/products/{pid}", json={"attributes": {"a": ["x"], "b": 2.5}}, headers=auth)
+    assert ok.status_code == 200 and ok.json["attributes"] == {"a": ["x"], "b": 2.5}
+
+
+def test_money_is_exact_text(client, shop):
+    auth = shop[1]
+    for price in (12.5, "12.505", "-1.00", "1e3", "12345678901.00"):
+        response = client.post("/api/v1/products", json=new_product("p", variants=[{"sku": "s", "price": price}]),
+                               headers=auth)
+        assert response.status_code == 422 and "price" in json.dumps(response.json["error"]["fields"]), price
+    number = client.post("/api/v1/products", json=new_product("p", variants=[{"sku": "s", "price": 12.5}]),
+                         headers=auth)
+    assert 'as a string, such as "19.99"' in number.json["error"]["fields"]["variants"]["0"]["price"][0]
+    created = client.post("/api/v1/products", json=new_product("p", variants=[{"sku": "s", "price": "12.5"}]),
+                          headers=auth)
+    assert created.status_code == 201 and created.json["price"] == "12.50"
+
+
+def test_cursor_is_an_id_and_anything_else_is_a_400(client, shop):
+    response = client.get("/api/v1/products?cursor=aWQ6MQ", headers=shop[1])
+    assert response.status_code == 400 and "cursor" in response.json["error"]["fields"]
+    assert client.get("/api/v1/products?cursor=0", headers=shop[1]).status_code == 200
+
+
 # -- events --------------------------------------------------------------------------------
 def test_event_batch_is_idempotent(app, client, shop, demo):
     shop_id, auth = shop
@@ -270,7 +372,7 @@ def test_plugin_enable_disable(client, shop):
     assert future.status_code == 409 and ">=99" in future.json["error"]["message"]
     assert client.get("/api/v1/plugins/nope", headers=auth).status_code == 404
     bad_grant = client.post("/api/v1/plugins/demo/enable", json={"grant": ["root"]}, headers=auth)
-    assert bad_grant.status_code == 400
+    assert bad_grant.status_code == 422 and "grant" in bad_grant.json["error"]["fields"]  # the document's enum
 
 
 def test_plugin_settings_validated_and_secret_masked(client, shop):
@@ -336,6 +438,6 @@ def test_import_in_background_queues_a_job(app, client, shop, tmp_path):
     queued = client.post("/api/v1/imports/customers?filename=people.csv&background=1", data=csv, headers=auth)
     assert queued.status_code == 202, queued.json
     job = queued.json["job"]
-    assert job["type"] == "host.import" and job["params"]["kind"] == "customers"
-    path = job["params"]["path"]
-    assert path.startswith(str(tmp_path / "uploads")) and Path(path).read_bytes() == csv
+    assert job["type"] == "host.import" and job["params"] == {"kind": "customers", "filename": "people.csv"}
+    assert str(tmp_path) not in json.dumps(queued.json)  # where the server keeps the upload stays private
+    assert [saved.read_bytes() for saved in Path(tmp_path, "uploads").rglob("*.csv")] == [csv]

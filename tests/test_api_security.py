@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
-from host.api.auth import key_cache
-from host.apikeys import API_SCOPES, create_key
+from host.api.auth import CACHE_TTL_S, KeyCache, key_usage
+from host.api.auth import EXTENSION as KEY_CACHE
+from host.apikeys import API_SCOPES, create_key, revoke_key
 from host.app import create_app, state_of
+from host.limitstore import SQLiteStorage
 from host.models import ApiKey, Product, Variant
 from host.shops import create_shop
 
@@ -84,25 +89,98 @@ def test_x_api_key_header_works(client, key_a):
     assert client.get("/api/v1/products", headers={"X-Api-Key": key}).status_code == 200
 
 
-def test_revoked_key_stops_working_once_the_cache_expires(app, client, key_a):
-    _, key = key_a
-    assert client.get("/api/v1/products", headers=bearer(key)).status_code == 200
+def test_a_key_revoked_through_the_api_is_refused_on_the_next_request(app, client, key_a):
+    shop_id, key = key_a
     with state_of(app).db.session() as session:
-        session.scalar(select(ApiKey)).revoked = True
-    with app.app_context():
-        key_cache().clear()  # what the 10 s expiry does
-    assert_json_error(client.get("/api/v1/products", headers=bearer(key)), 401)
+        victim = create_key(session, shop_id, "leaked", ["read:catalog"])
+    victim_id = client.get("/api/v1/keys", headers=bearer(key)).json["items"][0]["id"]
+    assert client.get("/api/v1/products", headers=bearer(victim)).status_code == 200  # now cached
+    revoked = client.post(f"/api/v1/keys/{victim_id}/revoke", headers=bearer(key))
+    assert revoked.status_code == 200 and revoked.json["revoked"] is True
+    assert revoked.json["revoked_by"] == "api:shop-a-key" and revoked.json["revoked_at"]
+    assert_json_error(client.get("/api/v1/products", headers=bearer(victim)), 401)
+    again = client.post(f"/api/v1/keys/{victim_id}/revoke", headers=bearer(key))
+    assert again.status_code == 200 and again.json["revoked_at"] == revoked.json["revoked_at"]
 
 
-def test_last_used_at_is_written_at_most_once_a_minute(app, client, key_a):
+def test_a_revocation_by_another_process_is_honoured_within_the_cache_time(tmp_path, app, client, key_a):
+    """Another worker (or the CLI, or a hand-made database change) revokes the key: this process
+    has it cached, and refuses it once CACHE_TTL_S has passed on its clock."""
     _, key = key_a
+    now = [1000.0]
+    app.extensions[KEY_CACHE] = KeyCache(clock=lambda: now[0])
+    assert client.get("/api/v1/products", headers=bearer(key)).status_code == 200
+    other = make_app(tmp_path)  # the same instance folder: the same database
+    with state_of(other).db.session() as session:
+        revoke_key(session, session.scalar(select(ApiKey.shop_id)), session.scalar(select(ApiKey.id)), "cli")
+    state_of(other).close()
+    assert client.get("/api/v1/products", headers=bearer(key)).status_code == 200  # still cached
+    now[0] += CACHE_TTL_S
+    assert_json_error(client.get("/api/v1/products", headers=bearer(key)), 401)
+    assert CACHE_TTL_S <= 1.0  # the promise: a revoked key stops working within a second
+
+
+def test_last_used_at_is_written_behind_the_requests(app, client, key_a):
+    _, key = key_a
+    engine = state_of(app).db.engine
+    writes = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *args: writes.append(sql) if sql.lstrip().upper().startswith(
+                     ("UPDATE", "INSERT", "DELETE")) else None)
+    for _ in range(3):
+        assert client.get("/api/v1/products", headers=bearer(key)).status_code == 200
+    assert writes == []  # no request wrote anything
     read = lambda: state_of(app).db.sessionmaker().scalar(select(ApiKey.last_used_at))  # noqa: E731
     assert read() is None
-    client.get("/api/v1/products", headers=bearer(key))
-    first = read()
-    assert first is not None
-    client.get("/api/v1/products", headers=bearer(key))
-    assert read() == first
+    with app.app_context():
+        assert key_usage().flush() == 1  # what the background thread does once a minute
+    assert read() is not None
+    listed = client.get("/api/v1/keys", headers=bearer(key)).json["items"][0]
+    assert listed["last_used_at"] is not None
+
+
+def test_requests_do_not_wait_for_the_database_write_lock(app, client, key_a):
+    _, key = key_a
+    database = state_of(app).config["DATABASE_URL"].removeprefix("sqlite:///")
+    writer = sqlite3.connect(database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what a long import does: hold the write lock
+    try:
+        assert client.get("/api/v1/products", headers=bearer(key)).status_code == 200
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_keys_api_lists_without_secrets_and_cannot_be_turned_against_stronger_keys(app, client, key_a):
+    shop_id, key = key_a
+    with state_of(app).db.session() as session:
+        manager = create_key(session, shop_id, "manager", ["admin:keys", "read:catalog"])
+        reader = create_key(session, shop_id, "reader", ["read:catalog"])
+    ids = {item["name"]: item["id"] for item in client.get("/api/v1/keys", headers=bearer(manager)).json["items"]}
+    listing = client.get("/api/v1/keys", headers=bearer(manager)).get_data(as_text=True)
+    assert "key_hash" not in listing and reader.split("_", 2)[2] not in listing
+    assert client.get(f"/api/v1/keys/{ids['reader']}", headers=bearer(manager)).json["scopes"] == ["read:catalog"]
+    stronger = assert_json_error(client.post(f"/api/v1/keys/{ids['shop-a-key']}/revoke", headers=bearer(manager)), 403)
+    assert "write:catalog" in stronger["message"]
+    assert_json_error(client.post(f"/api/v1/keys/{ids['manager']}/revoke", headers=bearer(manager)), 403)
+    assert client.get("/api/v1/products", headers=bearer(key)).status_code == 200  # untouched
+    assert client.post(f"/api/v1/keys/{ids['reader']}/revoke", headers=bearer(manager)).status_code == 200
+    assert_json_error(client.get("/api/v1/keys", headers=bearer(reader)), 401)
+
+
+def test_keys_api_needs_its_scope_and_sees_only_its_shop(app, client, key_a):
+    _, key = key_a
+    _, other = make_key(app, "shop-b")
+    _, reader = make_key(app, "shop-c", ["read:catalog"])
+    assert assert_json_error(client.get("/api/v1/keys", headers=bearer(reader)), 403)["scope"] == "admin:keys"
+    theirs = client.get("/api/v1/keys", headers=bearer(other)).json["items"][0]["id"]
+    assert [k["name"] for k in client.get("/api/v1/keys", headers=bearer(key)).json["items"]] == ["shop-a-key"]
+    assert_json_error(client.get(f"/api/v1/keys/{theirs}", headers=bearer(key)), 404)
+    assert_json_error(client.post(f"/api/v1/keys/{theirs}/revoke", headers=bearer(key)), 404)
+    assert_json_error(client.post(f"/api/v1/keys/{2**64 + 1}/revoke", headers=bearer(key)), 404)
+    assert client.get("/api/v1/products", headers=bearer(other)).status_code == 200
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert {"/api/v1/keys", "/api/v1/keys/{key_id}", "/api/v1/keys/{key_id}/revoke"} <= set(paths)
 
 
 def test_key_without_scope_gets_403_naming_it(app, client):
@@ -225,6 +303,63 @@ def test_rate_limit_per_key_gives_429_and_spares_healthz(tmp_path):
     assert client.get("/api/v1/products", headers=bearer(other)).status_code == 200  # its own bucket
     assert all(client.get("/healthz").status_code == 200 for _ in range(10))
     state_of(app).close()
+
+
+def test_two_app_instances_share_one_count(tmp_path):
+    """Two server processes (here: two apps on one instance folder) count one key's requests
+    together: the limit holds whatever the worker count."""
+    first = make_app(tmp_path, API_RATE_LIMIT="4 per minute")
+    _, key = make_key(first, "shop-a")
+    second = make_app(tmp_path, API_RATE_LIMIT="4 per minute")
+    clients = [first.test_client(), second.test_client()]
+    statuses = [clients[n % 2].get("/api/v1/products", headers=bearer(key)).status_code for n in range(6)]
+    assert statuses == [200, 200, 200, 200, 429, 429]
+    for app in (first, second):
+        state_of(app).close()
+
+
+def test_the_store_is_chosen_by_configuration(tmp_path):
+    """`memory://` counts per process again (the `limits` storage URL decides, as Redis will)."""
+    apps = [make_app(tmp_path, API_RATE_LIMIT="2 per minute", RATE_LIMIT_STORAGE_URL="memory://") for _ in range(2)]
+    _, key = make_key(apps[0], "shop-a")
+    statuses = [apps[n % 2].test_client().get("/api/v1/products", headers=bearer(key)).status_code for n in range(4)]
+    assert statuses == [200, 200, 200, 200]  # each app counted two
+    for app in apps:
+        state_of(app).close()
+
+
+COUNTER = """
+import sys
+from host.limitstore import SQLiteStorage
+store = SQLiteStorage("sqlite:///" + sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    store.incr("api/key:1", 60)
+"""
+
+
+def test_counts_from_two_real_processes_add_up(tmp_path):
+    path, hits = str(tmp_path / "limits.db"), 300
+    runs = [subprocess.Popen([sys.executable, "-c", COUNTER, path, str(hits)]) for _ in range(2)]
+    assert [run.wait(timeout=120) for run in runs] == [0, 0]
+    store = SQLiteStorage("sqlite:///" + path)
+    assert store.get("api/key:1") == 2 * hits  # no increment lost to the other process
+    store.close()
+
+
+def test_shared_counters_behave_like_limits_own_storages(tmp_path):
+    now = [1000.0]
+    store = SQLiteStorage(f"sqlite:///{tmp_path / 'limits.db'}", clock=lambda: now[0])
+    assert [store.incr("k", 60) for _ in range(3)] == [1, 2, 3]
+    assert store.incr("k", 60, amount=-1) == 2 and store.get_expiry("k") == 1060.0
+    now[0] += 60  # the window ran out: the count starts again
+    assert store.get("k") == 0 and store.incr("k", 60) == 1 and store.get_expiry("k") == 1120.0
+    store.clear("k")
+    assert store.get("k") == 0 and store.check()
+    store.incr("a", 5)
+    assert store.reset() == 1
+    store.close()
+    with pytest.raises(ValueError, match="not a SQLite storage URL"):
+        SQLiteStorage("sqlite://")
 
 
 def test_plugins_json_uses_the_api_key(app, client, key_a):

@@ -1,6 +1,7 @@
 """The shop owner's day in the admin panel, in Chromium: sign in, enable the example plugin,
 get a setting wrong and right, see its widget on the storefront and gone again after disabling,
-read the row errors of a bad upload, and watch a job's progress bar reach 100%."""
+read the row errors of a bad upload, watch a job's progress bar reach 100%, and go through every
+main page under the admin's real Content-Security-Policy without a violation."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import pytest
 from playwright.sync_api import expect
 
 from host import PluginMeta, hookimpl
+from host.models import GeneratedContent, Product
 from host.testing import add_fixture_shop
 from tests.browser_kit import live_server
+from tests.csp_watch import settle, watch_csp
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +29,8 @@ BAD_PRODUCTS = (
     "bad-price,Bad Price,B-1,ten dollars,3\n"
     ",No Handle,N-1,5.00,1\n"
 )
+GOOD_PRODUCTS = "handle,title,sku,price,inventory_qty\n" + "".join(
+    f"item-{n},Item {n},I-{n},{n}.00,{n}\n" for n in range(1, 41))
 
 
 @pytest.fixture
@@ -139,3 +144,68 @@ def test_a_jobs_progress_bar_reaches_100_percent(page, owner):
         expect(cancel).to_be_hidden()  # a finished job cannot be cancelled: the poller took the button away
         expect(page.locator(f'[data-job-action="retry"][data-job-id="{job_id}"]')).to_be_hidden()
     assert page.js_errors == []
+
+
+def add_draft(shop) -> int:
+    with shop.state.db.session() as db:
+        product_id = db.query(Product.id).filter_by(shop_id=shop.id, handle="enamel-camp-mug").scalar()
+        row = GeneratedContent(shop_id=shop.id, plugin="writer", kind="description", product_id=product_id,
+                               content={"description_html": "<p>A steel mug that keeps tea hot for days.</p>"},
+                               meta={"flags": [{"text": "hot for days", "reason": "no insulation data"}]})
+        db.add(row)
+        db.flush()
+        return row.id
+
+
+def visit(page, url: str, heading: str) -> None:
+    page.goto(url)
+    expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+    settle(page)
+
+
+def test_the_main_admin_pages_work_under_the_admins_csp(page, owner, tmp_path):
+    """Every page loads its own script and stylesheet only, reports no violation, and the
+    scripted parts (live progress, the confirmation before cancelling a job) still work."""
+    violations = watch_csp(page)
+    owner.enable("counter")
+    draft_id = add_draft(owner)
+    upload = tmp_path / "products.csv"
+    upload.write_text(GOOD_PRODUCTS)
+    with live_server(owner.app) as base:
+        sign_in(page, base)
+        settle(page)
+        for path, heading in (("/admin/plugins", "Plugins"), ("/admin/plugins/low_stock/settings", "Settings of"),
+                              ("/admin/drafts", "Review queue"), (f"/admin/drafts/{draft_id}", "Draft #"),
+                              ("/admin/shop", "Shop settings"), ("/admin/models", "Models")):
+            visit(page, base + path, heading)
+        expect(page.locator("link[rel=stylesheet]")).to_have_count(1)
+        assert page.locator(".card").first.evaluate("e => getComputedStyle(e).borderTopStyle") != "none"
+
+        visit(page, base + "/admin/uploads", "Uploads")
+        page.get_by_label("What the file holds").select_option("products")
+        page.get_by_label("File (CSV or JSON)").set_input_files(str(upload))
+        page.get_by_label("Import in the background").check()
+        page.get_by_role("button", name="Upload and import").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Job #")
+        expect(page.locator("progress[data-job-id]")).to_have_attribute("value", "100", timeout=20_000)
+        settle(page)
+
+        job_id = owner.state.jobs.enqueue(owner.id, "counter.count", {"steps": 100})  # about 20 s of work
+        visit(page, base + "/admin/jobs", "Jobs")
+        bar = page.locator(f'progress[data-job-id="{job_id}"]')
+        expect(bar).not_to_have_attribute("value", "0", timeout=10_000)  # the poller moves it
+        cancel = page.locator(f'[data-job-action="cancel"][data-job-id="{job_id}"]')
+        questions = []
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+        cancel.get_by_role("button").click()
+        assert owner.state.jobs.get(owner.id, job_id).status != "cancelled"  # dismissed: not sent
+        page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+        cancel.get_by_role("button").click()
+        expect(page.locator(".flash-success")).to_contain_text(f"Job {job_id} is cancelled")
+        assert questions == [f"Cancel job #{job_id}? It stops at its next checkpoint."] * 2
+
+        visit(page, base + "/admin/dashboard", "Dashboard")
+        page.screenshot(path=str(tmp_path / "admin-dashboard.png"), full_page=True)
+    assert violations == []
+    assert page.js_errors == []
+

@@ -37,6 +37,47 @@ def test_shop_user_and_key(run):
     assert run("apikey", "create", "--shop", "acme", "--name", "x", "--scope", "root").exit_code != 0
 
 
+def test_apikey_list_and_revoke(run):
+    key = run("apikey", "create", "--shop", "acme", "--name", "storefront", "--scope", "read:catalog").output.strip()
+    run("apikey", "create", "--shop", "acme", "--name", "tracker", "--scope", "write:events")
+    listed = run("apikey", "list", "--shop", "acme").output.splitlines()
+    assert [line.split("\t")[1] for line in listed] == ["tracker", "storefront"]  # newest first
+    assert listed[1].startswith("1\tstorefront\tsw_" + key.split("_")[1] + "_…\tread:catalog\tcreated ")
+    assert listed[1].endswith("\tlast used never\tactive") and key.split("_", 2)[2] not in "".join(listed)
+    assert run("apikey", "revoke", "1", "--shop", "acme").output == "revoked key 1 (storefront)\n"
+    assert "\trevoked " in run("apikey", "list", "--shop", "acme").output.splitlines()[1]
+    assert run("apikey", "revoke", "1", "--shop", "acme").exit_code == 0  # again: nothing changes
+    missing = run("apikey", "revoke", "99", "--shop", "acme")
+    assert missing.exit_code == 1 and "no API key 99 in this shop" in missing.output
+    run("shop", "create", "other")
+    assert run("apikey", "revoke", "2", "--shop", "other").exit_code == 1  # another shop's key
+    assert run("apikey", "list", "--shop", "other").output == ""
+
+
+HUGE = str(2**64)
+
+
+@pytest.mark.parametrize("args", [
+    ("jobs", "wait", HUGE, "--shop", "acme"), ("jobs", "cancel", HUGE, "--shop", "acme"),
+    ("jobs", "retry", "--shop", "acme", "--", "-" + HUGE), ("apikey", "revoke", HUGE, "--shop", "acme"),
+    ("serve", "--port", HUGE), ("serve", "--workers", HUGE), ("serve", "--workers", "0"),
+    ("demo", "load", "--seed", HUGE),
+])
+def test_integers_past_64_bits_are_clear_errors(run, args):
+    result = run(*args)
+    assert result.exit_code == 2 and "is not in the range" in result.output and "Traceback" not in result.output
+
+
+def test_integers_past_64_bits_in_json_and_settings_are_clear_errors(run, monkeypatch):
+    for args in (("jobs", "queue", "nope", "--shop", "acme", "--params", f'{{"limit": [{HUGE}]}}'),
+                 ("plugins", "settings", "shipping_note", "--shop", "acme", "--set", f"days={HUGE}")):
+        result = run(*args)
+        assert result.exit_code == 2 and "too large: whole numbers must fit in 64 bits" in result.output
+    monkeypatch.setenv("SHOPWRIGHT_JOB_WORKERS", HUGE)
+    result = run("jobs", "list", "--shop", "acme")
+    assert result.exit_code == 1 and "SHOPWRIGHT_JOB_WORKERS" in result.output and "too large" in result.output
+
+
 def test_unknown_shop_and_short_password_are_clear_errors(run):
     result = run("plugins", "list", "--shop", "nope")
     assert result.exit_code != 0 and "no shop named 'nope'" in result.output

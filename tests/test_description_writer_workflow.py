@@ -350,3 +350,43 @@ def test_the_review_page_survives_odd_meta_from_other_plugins(shop, owner):
         db.flush()
         draft_id = draft.id
     assert owner.get(f"/admin/drafts/{draft_id}").status_code == 200
+
+
+class Crash(BaseException):
+    """Stands for the process dying: nothing in the job queue catches it."""
+
+
+def test_a_job_that_crashed_carries_on_in_a_new_process_drafting_each_product_once(tmp_path, monkeypatch):
+    from host.app import state_of
+    from host.testing import build_app
+    from plugins.description_writer import jobs as job_module
+
+    first = build_app(tmp_path)
+    use_fake_models(first, text=FakeTextBackend(reply))
+    shop = add_fixture_shop(first)
+    shop.enable(PLUGIN)
+    shop.configure(PLUGIN, variants=2, batch_size=2)  # one product per group
+    job_id = shop.state.jobs.enqueue(shop.id, JOB, {"all": True, "overwrite_human": True})
+    saved = job_module._Run._saved
+
+    def crash_after_one_draft(self, draft, product):
+        saved(self, draft, product)
+        raise Crash()  # dies between the two drafts of the first product
+
+    monkeypatch.setattr(job_module._Run, "_saved", crash_after_one_draft)
+    with pytest.raises(Crash):
+        shop.state.jobs.run_pending()
+    shop.state.close()
+    monkeypatch.setattr(job_module._Run, "_saved", saved)
+    assert len(drafts_of(shop)) == 1
+
+    second = build_app(tmp_path, JOB_STALE_AFTER_S=0.0)  # a new process: nothing in memory
+    use_fake_models(second, text=FakeTextBackend(reply))
+    try:
+        assert state_of(second).jobs.run_pending() == 1
+        job = state_of(second).jobs.get(shop.id, job_id)
+        assert (job.status, job.interrupted, job.result["drafted"]) == ("succeeded", 1, 4)
+        drafts = [(draft.product_id, draft.meta["variant"]) for draft in drafts_of(shop)]
+        assert len(drafts) == 4 and len(set(drafts)) == 4
+    finally:
+        state_of(second).close()

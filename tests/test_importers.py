@@ -4,6 +4,9 @@ shop isolation, hostile input, the background job and the hooks fired after comm
 from __future__ import annotations
 
 import json
+import threading
+import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from sqlalchemy import func, select
 from host import PluginMeta, hookimpl
 from host.app import create_app, state_of
 from host.importers import ImportReport, RowError, formats, import_file, import_records, writer
-from host.importers.jobs import shop_uploads
+from host.importers.jobs import queue_import, shop_uploads
 from host.models import Customer, Event, Order, OrderLine, Product, Review, Variant
 from host.shops import create_shop
 
@@ -408,6 +411,36 @@ def test_duplicate_sku_in_csv_names_the_lines(state, shop):
     assert failed(report) == [(4, "handle")] and "also on row 2" in report.errors[0].message
 
 
+def test_duplicate_json_keys_are_refused_by_row_and_field(state, shop):
+    data = (b'[{"email": "a@example.com"}, {"email": "b@example.com", "city": "X", "city": "Y"}]')
+    report = import_file(state, shop, "customers", "c.json", data)
+    assert failed(report) == [(2, "city")] and "more than once" in report.errors[0].message
+    data = (b'[{"handle": "a", "title": "A", "variants": [{"sku": "S", "price": "1", "price": "2"}]}]')
+    assert failed(import_file(state, shop, "products", "p.json", data)) == [(1, "variants.0.price")]
+    data = b'{"customers": [{"email": "a@example.com"}], "customers": [{"email": "b@example.com"}]}'
+    report = import_file(state, shop, "customers", "c.json", data)
+    assert failed(report) == [(0, "")] and "more than once" in report.errors[0].message
+    assert count(state, Customer, shop) == 0
+
+
+def test_nul_characters_are_refused_by_row_and_column(state, shop):
+    data = csv_bytes("handle,title,sku,price,option:size", "a,A,S1,1,M", "b,B\x00ad,S2,1,L", "c,C,S3,1,\x00")
+    report = import_file(state, shop, "products", "p.csv", data)
+    assert failed(report) == [(3, "title"), (4, "option:<name>")]
+    assert all("NUL" in error.message for error in report.errors)
+    assert count(state, Product, shop) == 0
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999999", "-2147483648", str(2**64), 2**64, -(2**70), "9" * 5000])
+def test_integers_past_the_column_range_are_row_errors(state, shop, value):
+    records = json.loads(fixture("products.json"))
+    records[0]["variants"][0]["inventory_qty"] = value
+    assert failed(import_records(state, shop, "products", records)) == [(1, "variants.0.inventory_qty")]
+    data = csv_bytes("handle,title,sku,price,grams", f"a,A,S1,1,{value}")
+    report = import_file(state, shop, "products", "p.csv", data)
+    assert failed(report) == [(2, "grams")] and "between" in report.errors[0].message
+
+
 def test_orders_with_unknown_sku_or_email_write_nothing(state, shop):
     seed(state, shop)
     data = csv_bytes("number,customer_email,sku,quantity",
@@ -518,7 +551,7 @@ def test_import_job_refuses_paths_outside_uploads(state, shop, tmp_path):
     job_id = state.jobs.enqueue(shop, "host.import", {"kind": "customers", "path": "../secret.csv"}, max_attempts=1)
     state.jobs.run_pending()
     job = state.jobs.get(shop, job_id)
-    assert job.status == "failed" and "not a file in the uploads folder" in job.error
+    assert job.status == "failed" and "not in this shop's uploads folder" in job.error
     assert secret.exists() and count(state, Customer) == 0
 
 
@@ -528,8 +561,96 @@ def test_import_job_cannot_read_another_shops_upload(state, shop):
     path = upload(state, "theirs.csv", csv_bytes("email", "a@example.com"), other)
     job_id = state.jobs.enqueue(shop, "host.import", {"kind": "customers", "path": str(path)}, max_attempts=1)
     state.jobs.run_pending()
-    assert "not a file in the uploads folder" in state.jobs.get(shop, job_id).error
+    assert "not in this shop's uploads folder" in state.jobs.get(shop, job_id).error
     assert path.exists() and count(state, Customer) == 0
+
+def test_a_refused_background_file_fails_at_once_though_attempts_remain(state, shop):
+    job_id = queue_import(state, shop, "customers", "people.csv", csv_bytes("email", "nope"), created_by="test")
+    state.jobs.run_pending()
+    job = state.jobs.get(shop, job_id)
+    assert (job.status, job.attempts) == ("failed", 1) and job.max_attempts > 1
+    assert job.error.startswith("ImportFailed: Nothing imported") and job.result["errors"]
+
+
+def test_job_answers_and_errors_name_no_server_path(state, shop, tmp_path):
+    from host.serialize import job_dict
+
+    queued = queue_import(state, shop, "customers", "people.csv", csv_bytes("email", "a@example.com"), "test")
+    assert job_dict(state.jobs.get(shop, queued))["params"] == {"kind": "customers", "filename": "people.csv"}
+    old = upload(state, "old.csv", csv_bytes("email", "b@example.com"), shop)  # an older job: absolute path
+    old_id = state.jobs.enqueue(shop, "host.import", {"kind": "customers", "path": str(old)}, max_attempts=1)
+    gone = state.jobs.enqueue(shop, "host.import", {"kind": "customers", "path": str(tmp_path / "gone.csv")})
+    state.jobs.run_pending()
+    answers = [job_dict(state.jobs.get(shop, job_id)) for job_id in (queued, old_id, gone)]
+    assert [answer["status"] for answer in answers] == ["succeeded", "succeeded", "failed"]
+    assert answers[2]["attempts"] == 1 and count(state, Customer) == 2
+    assert str(tmp_path) not in json.dumps(answers) and "path" not in answers[1]["params"]
+
+
+def test_a_big_background_import_succeeds_with_workers_running_and_its_job_reads_answer(monkeypatch, tmp_path):
+    """SQLite's write lock is the import's until it commits: progress must not need it, and a job
+    read in the middle of the import must answer."""
+    from host.app import state_of
+    from host.importers import report as report_module
+    from host.testing import add_fixture_shop, build_app
+
+    midway, resume = threading.Event(), threading.Event()
+    original = report_module.Progress.step
+
+    def step(self, phase: int, done: int) -> None:
+        if phase == 1 and done == 1500:
+            time.sleep(0.15)  # past the progress throttle, so this step's figure is written
+        original(self, phase, done)
+        if phase == 1 and done == 1500:  # rows flushed, transaction open: hold it there
+            midway.set()
+            resume.wait(60)
+
+    monkeypatch.setattr(report_module.Progress, "step", step)
+    app = build_app(tmp_path, JOB_WORKERS=1, JOB_HEARTBEAT_S=0.05)
+    try:
+        shop = add_fixture_shop(app)
+        auth = {"Authorization": f"Bearer {shop.api_key('write:customers', 'read:jobs')}"}
+        rows = csv_bytes("email,first_name", *(f"buyer{n}@example.com,Buyer {n}" for n in range(3000)))
+        client = app.test_client()
+        queued = client.post("/api/v1/imports/customers?filename=buyers.csv&background=1", data=rows, headers=auth)
+        assert queued.status_code == 202, queued.json
+        job_url = f"/api/v1/jobs/{queued.json['job']['id']}"
+        assert midway.wait(60), f"the import never got half-way: {client.get(job_url, headers=auth).json}"
+        during = client.get(job_url, headers=auth)
+        listed = client.get("/api/v1/jobs", headers=auth)
+        resume.set()
+        assert during.status_code == 200 and during.json["status"] == "running"
+        assert during.json["progress"] == 0.75 and during.json["message"] == "wrote 1500 of 3000 rows"
+        assert listed.json["items"][0]["progress"] == 0.75
+        job = state_of(app).jobs.wait(shop.id, queued.json["job"]["id"], timeout=120)
+        assert (job.status, job.progress, job.result.get("created")) == ("succeeded", 1.0, 3000), job.error
+    finally:
+        resume.set()
+        state_of(app).close()
+
+
+class Crash(BaseException):
+    """Stands for the process dying: nothing in the job queue catches it."""
+
+
+def test_an_import_that_crashed_after_its_commit_is_not_imported_twice(state, shop, monkeypatch):
+    import host.importers
+
+    def die(*args, **kwargs):
+        raise Crash()
+
+    monkeypatch.setattr(host.importers, "send", die)  # dies after the commit, before the job is marked done
+    rows = csv_bytes("email", *(f"buyer{n}@example.com" for n in range(50)))
+    job_id = queue_import(state, shop, "customers", "buyers.csv", rows, created_by="test")
+    with pytest.raises(Crash):
+        state.jobs.run_pending()
+    monkeypatch.undo()
+    assert state.jobs.get(shop, job_id).status == "running" and count(state, Customer) == 50
+    state.jobs.stale_after = timedelta(0)  # its worker is gone
+    assert state.jobs.run_pending() == 1
+    job = state.jobs.get(shop, job_id)
+    assert (job.status, job.interrupted, job.result["created"], job.result["updated"]) == ("succeeded", 1, 50, 0)
+    assert list(shop_uploads(state.config["INSTANCE_PATH"], shop).iterdir()) == []
 
 
 # -- hooks -----------------------------------------------------------------------------------

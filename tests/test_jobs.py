@@ -169,17 +169,7 @@ def test_a_job_killed_mid_write_leaves_nothing_and_is_retried(tmp_path):
         shop.state.jobs.enqueue(shop.id, "crashy.write_then_stall", {{"marker": {str(marker)!r}}})
         time.sleep(120)
     """)
-    server = subprocess.Popen([sys.executable, "-c", script], cwd=TESTS.parent)
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists() and time.monotonic() < deadline and server.poll() is None:
-            time.sleep(0.1)
-        assert marker.exists(), "the job never started"
-        os.kill(server.pid, signal.SIGKILL)
-        server.wait(10)
-    finally:
-        if server.poll() is None:
-            server.kill()
+    kill_when_marked(script, marker)
     sys.path.insert(0, str(TESTS))
     import crashy_jobs
 
@@ -197,3 +187,150 @@ def test_a_job_killed_mid_write_leaves_nothing_and_is_retried(tmp_path):
     assert (job.status, job.attempts, job.interrupted) == ("succeeded", 2, 1)
     assert "interrupted" in job.error and handles == ["half-2"]
     state.close()
+
+
+# -- liveness: progress, heartbeat and cancel never wait on the job's own transaction --------------
+class Holder:
+    """A job that keeps a write transaction open on the shop's database (as an import does) while
+    it reports progress, is read, and is cancelled."""
+
+    plugin_meta = PluginMeta(name="holder", version="1.0", permissions=("read:catalog",))
+
+    def __init__(self):
+        self.seen: list = []
+
+    @hookimpl
+    def register_job_types(self, register):
+        register("hold", self.hold)
+        register("refuse", self.refuse)
+
+    def hold(self, job):
+        from decimal import Decimal
+
+        from host.models import Variant
+
+        jobs = job._queue
+        with jobs.db.session() as session:
+            session.add(Product(shop_id=job.shop_id, handle="held", title="Held",
+                                variants=[Variant(shop_id=job.shop_id, sku="HELD", price=Decimal(1))]))
+            session.flush()  # from here on, SQLite's write lock is ours until the block ends
+            time.sleep(0.15)  # past the progress throttle and a few heartbeats
+            job.progress(1, 2, "half way")
+            seen = jobs.get(job.shop_id, job.id)
+            self.seen.append((seen.status, seen.progress, seen.message))
+            self.seen.append(jobs.recover_stale())
+            jobs.cancel(job.shop_id, job.id)
+            job.check_cancelled()
+        return {}
+
+    def refuse(self, job):
+        from host.jobs import PermanentError
+
+        raise PermanentError("this input can never work")
+
+
+@pytest.fixture
+def holder_shop(sw_app_factory):
+    holder = Holder()
+    shop = add_fixture_shop(sw_app_factory([holder], JOB_HEARTBEAT_S=0.02))
+    shop.holder = holder
+    shop.enable("holder")
+    return shop
+
+
+def test_progress_reads_and_cancel_do_not_wait_for_the_jobs_open_transaction(holder_shop):
+    jobs = holder_shop.state.jobs
+    job_id = jobs.enqueue(holder_shop.id, "holder.hold", {})
+    jobs.run_pending()
+    assert holder_shop.holder.seen == [("running", 0.5, "half way"), 0]
+    job = jobs.get(holder_shop.id, job_id)
+    assert (job.status, job.progress, job.message) == ("cancelled", 0.5, "cancelled")
+    with holder_shop.state.db.session() as session:  # cancelled inside its transaction: nothing kept
+        assert session.scalar(select(func.count()).select_from(Product).where(Product.handle == "held")) == 0
+
+
+def test_a_permanent_error_fails_the_job_at_once(holder_shop):
+    jobs = holder_shop.state.jobs
+    job_id = jobs.enqueue(holder_shop.id, "holder.refuse", {}, max_attempts=3)
+    jobs.run_pending()
+    job = jobs.get(holder_shop.id, job_id)
+    assert (job.status, job.attempts) == ("failed", 1) and job.error == "PermanentError: this input can never work"
+
+
+def test_a_job_whose_worker_vanished_is_queued_again_from_its_live_heartbeat(sw_app_factory):
+    shop = add_fixture_shop(sw_app_factory([Worker()], JOB_STALE_AFTER_S=0.2))
+    shop.enable("worker")
+    jobs = shop.state.jobs
+    job_id = jobs.enqueue(shop.id, "worker.count", {})
+    assert jobs.claim().id == job_id  # claimed, then its process "dies": nothing beats any more
+    assert jobs.recover_stale() == 0  # the claim's beat is fresh
+    time.sleep(0.3)
+    assert jobs.recover_stale() == 1
+    job = jobs.get(shop.id, job_id)
+    assert (job.status, job.interrupted, job.message) == ("queued", 1, "interrupted; queued again")
+    assert jobs.run_pending() == 1 and jobs.get(shop.id, job_id).status == "succeeded"
+
+
+def kill_when_marked(script: str, marker: Path) -> None:
+    """Run `script` in a new process and kill -9 it once it writes `marker`."""
+    server = subprocess.Popen([sys.executable, "-c", script], cwd=TESTS.parent)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline and server.poll() is None:
+            time.sleep(0.1)
+        assert marker.exists(), "the job never got there"
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+@pytest.mark.slow
+def test_an_import_killed_mid_write_is_queued_again_and_imports_once(tmp_path):
+    marker = tmp_path / "marker"
+    script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        sys.path.insert(0, {str(TESTS)!r})
+        import crashy_jobs
+        from host.testing import build_app, add_fixture_shop
+        crashy_jobs.stall_imports_midway(Path({str(marker)!r}))
+        app = build_app({str(tmp_path)!r}, JOB_WORKERS=1, JOB_HEARTBEAT_S=0.2)
+        shop = add_fixture_shop(app)
+        auth = {{"Authorization": "Bearer " + shop.api_key("write:customers")}}
+        rows = "email\\n" + "".join(f"buyer{{n}}@example.com\\n" for n in range(2000))
+        answer = app.test_client().post("/api/v1/imports/customers?filename=b.csv&background=1",
+                                        data=rows.encode(), headers=auth)
+        assert answer.status_code == 202, answer.json
+        time.sleep(120)
+    """)
+    kill_when_marked(script, marker)
+    from host.app import state_of
+    from host.models import Customer
+    from host.testing import build_app
+
+    state = state_of(build_app(tmp_path, JOB_STALE_AFTER_S=0.5))
+    time.sleep(0.6)
+    with state.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Customer).where(Customer.email.like("buyer%"))) == 0
+    assert state.jobs.run_pending() == 1
+    with state.db.session() as session:
+        job = session.scalar(select(Job))
+        buyers = session.scalar(select(func.count()).select_from(Customer).where(Customer.email.like("buyer%")))
+    assert (job.status, job.attempts, job.interrupted, buyers) == ("succeeded", 2, 1, 2000), job.error
+    state.close()
+
+
+def test_the_job_page_names_no_server_path(sw_app_factory):
+    from host.testing import admin_client
+
+    app = sw_app_factory()
+    shop = add_fixture_shop(app)
+    params = {"kind": "customers", "filename": "people.csv", "path": "/srv/private/uploads/1/0a1b-people.csv"}
+    job_id = shop.state.jobs.enqueue(shop.id, "host.import", params)  # as queued by an older version
+    shop.state.jobs.run_pending()
+    job = shop.state.jobs.get(shop.id, job_id)
+    assert (job.status, job.attempts) == ("failed", 1) and "/srv/private" not in job.error  # gone: not retried
+    page = admin_client(app, shop, "owner").get(f"/admin/jobs/{job_id}").get_data(as_text=True)
+    assert "people.csv" in page and "/srv/private" not in page and "0a1b" not in page

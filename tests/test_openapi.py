@@ -104,6 +104,35 @@ def test_every_reference_resolves(spec):
     assert "required" not in spec["components"]["schemas"]["ProductPatch"]
 
 
+def test_document_passes_an_openapi_validator(spec):
+    from openapi_spec_validator import validate
+
+    validate(spec)  # raises on any violation of the OpenAPI 3.0 schema, e.g. a string `minimum`
+
+
+def test_limits_and_formats_are_declared(spec):
+    text = json.dumps(spec)
+    assert '"minimum": "' not in text and '"maximum": "' not in text
+    schemas = spec["components"]["schemas"]
+    assert schemas["VariantIn"]["properties"]["price"]["pattern"] == s.MONEY_IN
+    created = spec["paths"]["/api/v1/orders"]["post"]
+    records = created["requestBody"]["content"]["application/json"]["schema"]["oneOf"][1]
+    assert (records["minItems"], records["maxItems"]) == (1, 1000)
+    answers = created["responses"]["201"]["content"]["application/json"]["schema"]["anyOf"]
+    assert {"$ref": "#/components/schemas/OrderList"} in answers
+    assert "known" in schemas["ErrorBody"]["properties"]
+    assert schemas["ReviewIn"]["properties"]["external_id"]["minLength"] == 1
+    assert "pattern" in schemas["ReviewIn"]["properties"]["external_id"]
+    query = {p["name"]: p for p in spec["paths"]["/api/v1/products"]["get"]["parameters"]}
+    assert query["cursor"]["schema"]["pattern"] == s.CURSOR and query["offset"]["schema"]["maximum"] == 2**31 - 1
+    item = spec["paths"]["/api/v1/products/{product_id}"]
+    assert item["parameters"][0]["schema"] == {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
+    assert all("414" in op["responses"] for path in spec["paths"].values() for name, op in path.items()
+               if name != "parameters")
+    header = spec["paths"]["/api/v1/events"]["post"]["parameters"][0]
+    assert header["name"] == "Idempotency-Key" and header["schema"]["minLength"] == 1
+
+
 def no_errors(schema: type[Schema], data) -> None:
     assert schema().validate(data) == {}, (schema.__name__, data)
 

@@ -6,6 +6,7 @@ lookup (the host's templates, then each plugin's `templates/` folder), the login
 the admin pages plugins register.
 
 Modules: `core` (blueprint, current user, roles, errors, navigation), `auth` (sign in/out),
+`throttle` (slowing sign-in guessers), `attacks` (telling a user of failed sign-ins),
 `dashboard`, `plugins` (list, enable/disable, settings forms), `uploads`, `jobs`, `drafts`
 (review queue; the logic is `host.drafts`), `pages` (plugin pages), `shop` (shop settings),
 `models` (the text model, its token cap and usage).
@@ -20,9 +21,10 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from host.admin import auth, dashboard, drafts, jobs, models, pages, plugins, shop, uploads  # noqa: F401  (routes)
-from host.admin.auth import LoginThrottle
 from host.admin.core import EXTENSION, HOST_DIR, admin
 from host.admin.pages import AdminPages
+from host.admin.throttle import LoginThrottle
+from host.limitstore import shared_storage
 from host.themes import plugin_template_loader
 
 __all__ = ["AdminExtension", "create_admin"]
@@ -44,7 +46,7 @@ def create_admin(app: Flask) -> None:
     app.jinja_env.autoescape = True
     admin_pages = AdminPages()
     admin_pages.collect(state.registry)
-    app.extensions[EXTENSION] = AdminExtension(LoginThrottle(app.config), admin_pages)
+    app.extensions[EXTENSION] = AdminExtension(LoginThrottle(app.config, shared_storage(app)), admin_pages)
     app.register_blueprint(admin)
 
 

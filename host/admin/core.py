@@ -1,5 +1,5 @@
 """The admin blueprint and what every admin view shares: who is signed in, role checks, CSRF,
-security headers, error pages and the navigation.
+cache headers, error pages and the navigation.
 
 The blueprint lives at module level (like the API's) so its routes and handlers are declared
 once; `host.admin.create_admin(app)` registers it with each app.
@@ -38,17 +38,6 @@ NAV = (
     ("admin.uploads", "Uploads", True),
     ("admin.shop", "Shop settings", True),
 )
-
-SECURITY_HEADERS = {
-    # admin.js is a file of our own; no inline script runs, whatever a page contains.
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data: https:; frame-ancestors 'none'; form-action 'self'; "
-                               "base-uri 'none'; object-src 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
-
 
 @dataclass(frozen=True)
 class CurrentUser:
@@ -134,9 +123,8 @@ def guard():
 
 
 @admin.after_request
-def security_headers(response):
-    for header, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(header, value)
+def no_caching(response):
+    # The CSP, frame and other security headers come from host.security_headers, for every part.
     if request.endpoint != "admin.static":
         response.headers["Cache-Control"] = "no-store"  # pages show shop data; keep them out of caches
     return response

@@ -1,14 +1,16 @@
-"""The dashboard: the shop at a glance (counts, recent jobs, drafts to review, plugin alerts)."""
+"""The dashboard: the shop at a glance (counts, recent jobs, drafts to review, plugin alerts), and
+a notice when the signed-in user's account was under attack since their last sign-in."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import redirect, url_for
+from flask import flash, redirect, url_for
 from sqlalchemy import func, select
 
 from host import drafts
-from host.admin.core import admin, render, shop_id, state
+from host.admin import attacks
+from host.admin.core import admin, render, shop_id, state, user
 from host.models import Customer, Event, Order, Product, Review, utcnow
 
 COUNTED = (("Products", Product), ("Customers", Customer), ("Orders", Order), ("Reviews", Review))
@@ -26,7 +28,20 @@ def dashboard():
     return render("dashboard.html", counts=shop_counts(sid), recent_days=RECENT_DAYS,
                   jobs=state().jobs.list(sid, limit=5), job_titles=job_titles(),
                   drafts=drafts.pending(state(), sid, limit=5), drafts_waiting=drafts.count_pending(state(), sid),
-                  alerts=plugin_alerts(sid), reviews=latest_reviews(sid))
+                  alerts=plugin_alerts(sid), reviews=latest_reviews(sid), sign_in_notice=sign_in_notice())
+
+
+def sign_in_notice() -> dict | None:
+    with state().db.session() as db:
+        return attacks.notice(db, user().id)
+
+
+@admin.post("/dashboard/sign-in-notice/dismiss")
+def dismiss_sign_in_notice():
+    with state().db.session() as db:
+        attacks.dismiss(db, user().id)
+    flash("Notice dismissed.", "info")
+    return redirect(url_for("admin.dashboard"))
 
 
 def shop_counts(sid: int) -> list[tuple[str, int]]:

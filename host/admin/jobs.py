@@ -11,13 +11,13 @@ writes data). A job of another shop is "not found".
 from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
-from sqlalchemy import select
 
 from host.admin.core import admin, owner_only, render, safe_next, shop_id, state
 from host.admin.dashboard import job_titles
 from host.importers.jobs import refused_report
 from host.jobs import JobError
 from host.models import Job
+from host.serialize import job_params
 
 FINISHED = ("succeeded", "failed", "cancelled")
 LISTED = 50
@@ -44,26 +44,16 @@ def jobs():
 def jobs_json():
     """The latest jobs, or just `?id=3&id=9` (the ones a page shows), for the progress poller."""
     ids = request.args.getlist("id", type=int)[:LISTED]
-    if ids:
-        listed = _find(ids)
-    else:
-        listed = state().jobs.list(shop_id(), limit=LISTED)
+    # Another shop's or a gone job is simply not listed.
+    listed = state().jobs.find(shop_id(), ids) if ids else state().jobs.list(shop_id(), limit=LISTED)
     return jsonify({"jobs": [live_dict(job) for job in listed]})
-
-
-def _find(ids: list[int]) -> list[Job]:
-    """The jobs of this shop among `ids`, in one query, newest first; another shop's or a gone
-    job is simply not listed."""
-    with state().db.session() as db:
-        return list(db.scalars(select(Job).where(Job.shop_id == shop_id(), Job.id.in_(set(ids)))
-                               .order_by(Job.id.desc())))
 
 
 @admin.get("/jobs/<int:job_id>")
 def jobs_detail(job_id: int):
     job = _job(job_id)
     return render("job.html", job=job, title=job_titles().get(job.type, job.type), percent=percent,
-                  polling=job.status not in FINISHED, report=refused_report(job))
+                  polling=job.status not in FINISHED, report=refused_report(job), params=job_params(job))
 
 
 @admin.post("/jobs/<int:job_id>/cancel")

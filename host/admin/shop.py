@@ -1,17 +1,21 @@
-"""Shop settings: the shop's name, its storefront theme, and the sites allowed to embed its
-widgets (one origin per line, `scheme://host[:port]`, kept in `Shop.allowed_origins`). Owners only.
+"""Shop settings: the shop's name, its storefront theme, the sites allowed to embed its widgets
+(one origin per line, `scheme://host[:port]`, kept in `Shop.allowed_origins`), and its API keys,
+listed with when each was last used, each with a Revoke button. Owners only.
 
 After a save the shop is dropped from this process's shop cache (`host.shopcache`), so its own
-storefront and embed endpoints see the change at once; other processes within the cache's TTL."""
+storefront and embed endpoints see the change at once; other processes within the cache's TTL.
+A revoked key is refused at once here and within half a second by every other server process."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from wtforms import SelectChoice
 
 from host.admin.core import admin, owner_only, render, shop_id, state, user
 from host.admin.forms import ShopForm
-from host.models import Shop
+from host.api.auth import forget_keys
+from host.apikeys import API_SCOPES, ApiKeyError, list_keys, revoke_key
+from host.models import ApiKey, Shop
 
 
 def theme_choices() -> list[SelectChoice]:
@@ -27,7 +31,8 @@ def shop():
     form = ShopForm(data=saved)
     form.theme.choices = theme_choices()
     if not form.validate_on_submit():
-        return render("shop.html", 422 if form.is_submitted() else 200, form=form, themes=state().themes.available())
+        return render("shop.html", 422 if form.is_submitted() else 200, form=form, themes=state().themes.available(),
+                      keys=shop_keys(), scopes=API_SCOPES)
     with state().db.session() as db:
         row = db.get(Shop, shop_id())
         row.name, row.theme = form.name.data.strip(), form.theme.data
@@ -35,3 +40,21 @@ def shop():
     state().shops.forget(user().shop_slug)  # after the commit, or a request could cache the old row again
     flash("Shop settings saved.", "success")
     return redirect(url_for("admin.shop"))
+
+
+def shop_keys() -> list[ApiKey]:
+    with state().db.session() as db:
+        return list_keys(db, shop_id())
+
+
+@admin.post("/shop/keys/<int:key_id>/revoke")
+@owner_only
+def revoke_shop_key(key_id: int):
+    try:
+        with state().db.session() as db:
+            name = revoke_key(db, shop_id(), key_id, user().actor).name
+    except ApiKeyError:
+        abort(404, "There is no such API key in this shop.")
+    forget_keys()  # after the commit: this process refuses the key from the next request on
+    flash(f"API key “{name}” revoked: it no longer works.", "success")
+    return redirect(url_for("admin.shop", _anchor="api-keys"))

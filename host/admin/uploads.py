@@ -5,15 +5,12 @@ is written. Big files can go to the `host.import` background job instead. Owners
 
 from __future__ import annotations
 
-import uuid
-
 from flask import flash, redirect, url_for
-from werkzeug.utils import secure_filename
 
 from host.admin.core import admin, owner_only, render, shop_id, state, user
 from host.admin.forms import UploadForm
 from host.importers import import_file
-from host.importers.jobs import JOB_TYPE, shop_uploads
+from host.importers.jobs import queue_import
 
 
 @admin.route("/uploads", methods=["GET", "POST"])
@@ -32,12 +29,6 @@ def uploads():
 
 
 def _queue(kind: str, filename: str, data: bytes):
-    folder = shop_uploads(state().config["INSTANCE_PATH"], shop_id())
-    folder.mkdir(parents=True, exist_ok=True)
-    # A random prefix: uploads never overwrite each other, and the name cannot climb out of the folder.
-    path = folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
-    path.write_bytes(data)
-    job_id = state().jobs.enqueue(shop_id(), JOB_TYPE, {"kind": kind, "filename": filename, "path": path.name},
-                                  max_attempts=1, created_by=user().actor)
+    job_id = queue_import(state(), shop_id(), kind, filename, data, created_by=user().actor)
     flash(f"{filename} is queued for import as job {job_id}.", "success")
     return redirect(url_for("admin.jobs_detail", job_id=job_id))

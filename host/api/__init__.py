@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from host.api import customers, events, imports, jobs, openapi, orders, plugins, products, reviews  # noqa: F401
-from host.api.auth import key_from_request
+from host.api import customers, events, imports, jobs, keys, openapi, orders, plugins, products, reviews  # noqa: F401
+from host.api.auth import USAGE, key_from_request
 from host.api.errors import register_app_handler
+from host.api.keyusage import KeyUsage
 from host.api.ratelimit import EXTENSION, ApiRateLimiter
 from host.api.routing import api
+from host.limitstore import shared_storage
 
 __all__ = ["create_api", "key_from_request"]
 
@@ -21,9 +23,12 @@ __all__ = ["create_api", "key_from_request"]
 def create_api(app: Flask) -> None:
     app.register_blueprint(api)
     register_app_handler(app)
-    # Each app gets its own counters; only the API blueprint is limited, so /healthz and the
-    # storefront never are. One limit per key, shared by all routes.
-    limiter = app.extensions[EXTENSION] = ApiRateLimiter()
+    state = app.extensions["shopwright"]
+    usage = app.extensions[USAGE] = KeyUsage(state.db)
+    state.on_close.append(usage.stop)
+    # Counted in the store all server processes share; only the API blueprint is limited, so
+    # /healthz and the storefront never are. One limit per key, shared by all routes.
+    limiter = app.extensions[EXTENSION] = ApiRateLimiter(shared_storage(app))
 
     @app.before_request
     def limit_api_requests() -> None:

@@ -1,8 +1,11 @@
 """API key authentication: `Authorization: Bearer sw_...` or `X-Api-Key: sw_...`.
 
-Verified keys are cached in-process for a few seconds, keyed by the SHA-256 of the presented
-key, so the hot read paths cost no key lookup; a revoked key stops working within CACHE_TTL_S.
-`last_used_at` is written at most once a minute per key, so reads stay free of writes.
+Verified keys are cached in-process for `CACHE_TTL_S` (half a second), keyed by the SHA-256 of
+the presented key, so the hot read paths look a key up at most twice a second per process. A key
+revoked anywhere (another worker, the CLI, a direct database change) therefore stops working
+within that half second in every process; one revoked through this process stops at once
+(`forget_keys`). `last_used_at` is noted in memory and written behind the requests
+(host.api.keyusage), so requests stay free of writes.
 """
 
 from __future__ import annotations
@@ -16,26 +19,27 @@ from functools import wraps
 from flask import current_app, g, request
 
 from host.api.errors import ApiError
-from host.apikeys import KeyInfo, touch, verify_key
+from host.api.keyusage import KeyUsage
+from host.apikeys import KeyInfo, verify_key
 
-CACHE_TTL_S = 10.0
-TOUCH_EVERY_S = 60.0
+CACHE_TTL_S = 0.5
 MAX_CACHED = 10_000
 EXTENSION = "shopwright.api.keys"
+USAGE = "shopwright.api.key_usage"
 
 
 class KeyCache:
-    """Verified keys by digest, and when each key's last_used_at was last written."""
+    """Verified keys by digest, each trusted for `ttl` seconds of `clock`."""
 
-    def __init__(self, ttl: float = CACHE_TTL_S):
+    def __init__(self, ttl: float = CACHE_TTL_S, clock: Callable[[], float] = time.monotonic):
         self.ttl = ttl
+        self.clock = clock
         self._keys: dict[str, tuple[float, KeyInfo]] = {}
-        self._touched: dict[int, float] = {}
         self._lock = threading.Lock()
 
     def get(self, digest: str) -> KeyInfo | None:
         entry = self._keys.get(digest)
-        if entry is None or entry[0] < time.monotonic():
+        if entry is None or entry[0] <= self.clock():
             return None
         return entry[1]
 
@@ -43,15 +47,7 @@ class KeyCache:
         with self._lock:
             if len(self._keys) >= MAX_CACHED:
                 self._keys.clear()  # crude but bounded: a flood of keys cannot grow memory
-            self._keys[digest] = (time.monotonic() + self.ttl, info)
-
-    def due_for_touch(self, key_id: int) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            if now - self._touched.get(key_id, -TOUCH_EVERY_S) < TOUCH_EVERY_S:
-                return False
-            self._touched[key_id] = now
-            return True
+            self._keys[digest] = (self.clock() + self.ttl, info)
 
     def clear(self) -> None:
         with self._lock:
@@ -60,6 +56,16 @@ class KeyCache:
 
 def key_cache() -> KeyCache:
     return current_app.extensions.setdefault(EXTENSION, KeyCache())
+
+
+def key_usage() -> KeyUsage:
+    """This app's last-used recorder (made by host.api.create_api)."""
+    return current_app.extensions[USAGE]
+
+
+def forget_keys() -> None:
+    """Drop this process's cached keys: after a revocation here, the very next request checks again."""
+    key_cache().clear()
 
 
 def presented_key() -> str:
@@ -90,9 +96,7 @@ def _verify(presented: str) -> KeyInfo | None:
         if info is None:
             return None
         cache.put(digest, info)
-    if cache.due_for_touch(info.id):
-        with state.db.session() as session:
-            touch(session, info.id)
+    key_usage().note(info.id)
     return info
 
 

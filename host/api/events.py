@@ -27,7 +27,7 @@ SCOPE = "events"
 MAX_KEY = 128
 IDEMPOTENCY_HEADER = {"in": "header", "name": "Idempotency-Key", "required": True,
                       "description": "unique per batch; a retry sends the same key and body",
-                      "schema": {"type": "string", "maxLength": MAX_KEY}}
+                      "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY, "pattern": s.KEY}}
 
 
 def _idempotency_key() -> str:

@@ -1,30 +1,28 @@
 """/imports/<kind>: upload a CSV/JSON file of products, customers, orders, reviews or events.
 
 Small files are imported while the request waits and answer the importer's report (422 with the
-row-level errors when any row is rejected). `?background=1` saves the upload under
-`<instance>/uploads/` and queues the `host.import` job instead, answering 202 with the job.
+row-level errors when any row is rejected). `?background=1` saves the upload in the shop's
+uploads folder and queues the `host.import` job instead (`host.importers.jobs.queue_import`),
+answering 202 with the job; the answer names the file as sent, never where the server keeps it.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import jsonify, request
-from werkzeug.utils import secure_filename
 
 from host.api import schemas as s
 from host.api.auth import require_scope
 from host.api.errors import ApiError
 from host.api.routing import api, operation, state
-from host.importers.jobs import shop_uploads
+from host.importers.jobs import queue_import
 from host.jobs import JobError
 from host.serialize import job_dict
 
 TAG = "imports"
 KIND_SCOPES = {"products": "write:catalog", "customers": "write:customers", "orders": "write:orders",
                "reviews": "write:reviews", "events": "write:events"}
-IMPORT_JOB = "host.import"
 
 
 def _upload(query: dict[str, Any]) -> tuple[str, bytes]:
@@ -64,15 +62,8 @@ def import_upload(kind: str, query: dict[str, Any]):
 
 
 def _queue(key, kind: str, filename: str, data: bytes):
-    folder = shop_uploads(state().config["INSTANCE_PATH"], key.shop_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    # A random prefix: uploads never overwrite each other, and the name cannot climb out of the folder.
-    path = folder / f"{uuid.uuid4().hex}-{secure_filename(filename) or 'upload'}"
-    path.write_bytes(data)
     try:
-        job_id = state().jobs.enqueue(key.shop_id, IMPORT_JOB, {"kind": kind, "filename": filename, "path": str(path)},
-                                      max_attempts=1, created_by=f"api:{key.name}")
+        job_id = queue_import(state(), key.shop_id, kind, filename, data, created_by=f"api:{key.name}")
     except JobError as exc:
-        path.unlink(missing_ok=True)
         raise ApiError(exc.status, str(exc)) from exc
     return jsonify({"job": job_dict(state().jobs.get(key.shop_id, job_id))}), 202

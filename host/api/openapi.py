@@ -14,14 +14,18 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
 from host.api import schemas as s
-from host.api.routing import OperationDoc, api, operation
+from host.api.routing import MAX_RECORDS, OperationDoc, api, operation
+from host.importers.schemas import MAX_INT
 from host.version import __version__
 
 EXTENSION = "shopwright.api.openapi"
 SECURITY = [{"bearer": []}, {"apiKey": []}]
 PATH_ARG = re.compile(r"<(?:(?P<converter>[a-z]+):)?(?P<name>\w+)>")
-CONVERTER_TYPES = {"int": "integer", "float": "number"}
+CONVERTER_TYPES = {"int": {"type": "integer", "minimum": 0, "maximum": MAX_INT}, "float": {"type": "number"}}
 ERROR = {"application/json": {"schema": "ErrorOut"}}
+# Answered by gunicorn before a request reaches the app (its limit_request_line), as an HTML page.
+URI_TOO_LONG = {"description": "the request line (method, URL, version) is longer than 4094 bytes",
+                "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
 @api.get("/openapi.json")
@@ -57,7 +61,7 @@ def _add_rule(spec: APISpec, app: Flask, rule) -> None:
 
 def _path_params(path: str) -> list[dict[str, Any]]:
     return [{"in": "path", "name": m["name"], "required": True,
-             "schema": {"type": CONVERTER_TYPES.get(m["converter"] or "", "string")}}
+             "schema": CONVERTER_TYPES.get(m["converter"] or "", {"type": "string"})}
             for m in PATH_ARG.finditer(path)]
 
 
@@ -84,7 +88,11 @@ def _body(spec: APISpec, doc: OperationDoc) -> Any:
         if name not in spec.components.schemas:
             spec.components.schema(name, schema=doc.body(partial=True))
         schema = name
-    return {"oneOf": [schema, {"type": "array", "items": schema}]} if doc.many else schema
+    if not doc.many:
+        return schema
+    records = {"type": "array", "items": schema, "minItems": 1, "maxItems": MAX_RECORDS,
+               "description": f"from 1 to {MAX_RECORDS} records, created all or none"}
+    return {"oneOf": [schema, records]}
 
 
 def _responses(doc: OperationDoc) -> dict[str, Any]:
@@ -96,12 +104,19 @@ def _responses(doc: OperationDoc) -> dict[str, Any]:
     if doc.body:
         implied.update({413: "request body too large", 422: "validation failed"})
     merged = {**implied, **doc.responses}
-    return {str(code): _response(code, what) for code, what in sorted(merged.items())}
+    responses = {str(code): _response(code, what) for code, what in merged.items()}
+    return dict(sorted({**responses, "414": URI_TOO_LONG}.items()))
 
 
 def _response(code: int, what: Any) -> dict[str, Any]:
     """A schema class is the success body; a text is a description, with the error body when >= 400."""
+    if isinstance(what, tuple):  # alternatives, e.g. one created record or {"items": [...]} for a list
+        return {"description": " or ".join(_summary(schema) for schema in what),
+                "content": {"application/json": {"schema": {"anyOf": list(what)}}}}
     if not isinstance(what, str):
-        return {"description": (what.__doc__ or what.__name__).strip().splitlines()[0],
-                "content": {"application/json": {"schema": what}}}
+        return {"description": _summary(what), "content": {"application/json": {"schema": what}}}
     return {"description": what, "content": ERROR} if code >= 400 else {"description": what}
+
+
+def _summary(schema: type) -> str:
+    return (schema.__doc__ or schema.__name__).strip().splitlines()[0]

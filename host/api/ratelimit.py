@@ -1,7 +1,9 @@
 """The per-key rate limit of the API, on the `limits` library's fixed-window counters.
 
 Used directly rather than through Flask-Limiter: its per-request bookkeeping cost more than a
-whole product read, and the API needs just one shared limit per key.
+whole product read, and the API needs just one shared limit per key. The counters live in the
+app's shared store (host.limitstore), so every server process on the machine counts together and
+"600 per minute" means 600, however many gunicorn workers there are.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from functools import lru_cache
 
 from flask import current_app, request
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
+from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 
 from host.api.auth import key_from_request
@@ -21,10 +23,10 @@ EXTENSION = "shopwright.api.ratelimit"
 
 
 class ApiRateLimiter:
-    """In-memory counters per app process, so each gunicorn worker counts its own share."""
+    """One counter per key (or, for requests without a valid key, per client address)."""
 
-    def __init__(self) -> None:
-        self.strategy = FixedWindowRateLimiter(MemoryStorage())
+    def __init__(self, storage: Storage) -> None:
+        self.strategy = FixedWindowRateLimiter(storage)
 
     def check(self) -> None:
         limit = parsed_limit(current_app.config["API_RATE_LIMIT"])  # read live: operators may change it

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from host.api.errors import ApiError
 from host.api.routing import state
+from host.importers.schemas import normal_key
 
 
 def import_or_fail(shop_id: int, kind: str, records: list[dict[str, Any]], single: bool) -> dict[str, Any]:
@@ -44,7 +45,7 @@ def check_new(shop_id: int, column, values: list[str], label: str) -> None:
     """POST creates: a natural key sent twice is a 422, one that exists already a 409."""
     name = column.key
     if len(set(values)) != len(values):
-        raise ApiError(422, "validation failed", fields={name: [f"the same {label} appears twice"]})
+        raise ApiError(422, "validation failed", fields={name: [f"two records of this request share one {name}"]})
     model = column.class_
     with state().db.session() as session:
         taken = session.scalars(select(column).where(model.shop_id == shop_id, column.in_(values))).first()
@@ -63,7 +64,12 @@ def fetch_by(shop_id: int, query, column, values: list[str], serialize: Callable
 
 def create(shop_id: int, kind: str, query, column, values: list[str], records: list[dict], single: bool,
            serialize: Callable[[Any], dict], label: str):
-    """check_new → import_records → fetch back; the 201 response of every POST create."""
+    """check_new → import_records → fetch back; the 201 response of every POST create.
+
+    Keys are compared as the importer stores them (`normal_key`): " 1001 " is order "1001", so
+    it is a 409 when that exists, never a silent overwrite, and the answer finds what was written.
+    """
+    values = [normal_key(value, email=kind == "customers") for value in values]
     check_new(shop_id, column, values, label)
     import_or_fail(shop_id, kind, records, single)
     created = fetch_by(shop_id, query, column, values, serialize)

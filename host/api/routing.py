@@ -14,13 +14,35 @@ from typing import Any
 
 import marshmallow
 from flask import Blueprint, current_app, request
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from host.api.auth import requires
 from host.api.errors import ApiError, register_error_handlers
+from host.importers.schemas import MAX_INT
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 register_error_handlers(api)
 MAX_RECORDS = 1000
+
+
+class RowId(IntegerConverter):
+    """`<int:...>` for ids: a number past what an id column holds is no such row (404), where
+    the database driver would raise OverflowError (a 500)."""
+
+    def to_python(self, value: str) -> int:
+        # NotFound rather than werkzeug's ValidationError, which would try the other rules of
+        # the path and answer 405 where a shorter id has routes for the method.
+        if len(value.lstrip("0")) > len(str(MAX_INT)) or int(value) > MAX_INT:  # no 5,000-digit int()
+            raise NotFound(f"no such record: ids go up to {MAX_INT}")
+        return int(value)
+
+
+@api.record_once
+def _bounded_ids(setup) -> None:
+    # Runs before this blueprint's rules are added, so every `<int:...>` of the API (and of the
+    # blueprints registered after it) uses RowId; the OpenAPI document declares the same bounds.
+    setup.app.url_map.converters["int"] = RowId
 
 
 @api.after_request
@@ -89,9 +111,33 @@ def json_body(default: Any = None) -> Any:
             raise ApiError(400, "a JSON body is required")
         return default
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+    except DuplicateKey as exc:
+        raise ApiError(400, f"the key {exc.key!r} appears twice in one object",
+                       fields={exc.key: ["appears twice in one object"]}) from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ApiError(400, f"malformed JSON: {exc}") from exc
+
+
+class DuplicateKey(ValueError):
+    """An object of the body names `key` twice."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # JSON parsers disagree on which of two equal keys wins; refuse rather than guess.
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        names = [name for name, _ in pairs]
+        raise DuplicateKey(next(name for index, name in enumerate(names) if name in names[:index]))
+    return value
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
 
 
 def load_body(schema: type[marshmallow.Schema], many: bool = False, partial: bool = False,

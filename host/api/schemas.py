@@ -8,32 +8,93 @@ Every schema raises on unknown fields (marshmallow's default), which is what the
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+import re
+from decimal import Decimal
 
+from marshmallow import Schema, ValidationError, fields, validate
+
+from host.importers.schemas import IMAGE_URL, MAX_INT, SPACE, attribute_values
 from host.models import EVENT_TYPES, JOB_STATES
+from host.pluginmeta import PERMISSIONS
 
 # These mirror the import format (host.importers.schemas), which validates every API write again.
 PRODUCT_STATUSES = ("active", "draft")
 ORDER_STATUSES = ("paid", "fulfilled", "refunded", "cancelled")
-HANDLE = validate.Regexp(r"^[a-z0-9][a-z0-9_-]*$", error="must be lowercase letters, digits, dashes and underscores")
 MONEY = r"^-?\d+\.\d{2}$"
+MONEY_IN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"  # what Numeric(12, 2) holds, as text: no float rounding
+NO_NUL = r"^[^\x00]*$"  # NUL is not text: PostgreSQL refuses it in text columns
+# A key: no NUL, and something besides the spaces the importer trims off.
+KEY = rf"^[^\x00]*[^\x00{SPACE}][^\x00]*$"
+CURSOR = r"^[0-9]{1,18}$"
 MAX_PAGE = 200
 MAX_BATCH = 500
 
 
-def _text(max_len: int, **kw) -> fields.String:
-    return fields.String(validate=validate.Length(max=max_len), **kw)
+class Pattern(validate.Regexp):
+    """A regex the whole value must match, in a dialect that means the same to JSON Schema
+    validators (ECMA 262): no `\\d`/`\\s`, and `$` may not match before a final newline."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ValidationError(self._format_error(value))
+        return value
 
 
-def _money(**kw) -> fields.Decimal:
-    return fields.Decimal(places=2, as_string=True, validate=validate.Range(min=0), **kw)
+IMAGE = Pattern(IMAGE_URL, error="must be an http or https URL")
+HANDLE = Pattern(r"^[a-z0-9][a-z0-9_-]*$", error="must be lowercase letters, digits, dashes and underscores")
+
+
+class MoneyIn(fields.String):
+    """An amount as text ("19.99"): JSON numbers are binary floats, and prices must be exact."""
+
+    default_error_messages = {"invalid": 'must be an amount as a string, such as "19.99" (a JSON number could '
+                                         'round: 0.1 + 0.2 is 0.30000000000000004)'}
+
+    def __init__(self, **kw):
+        metadata = {"pattern": MONEY_IN, "example": "19.99", **kw.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kw)
+
+    def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if re.fullmatch(MONEY_IN, text) is None:
+            raise ValidationError("must be an amount such as \"19.99\": digits, at most two decimals")
+        return Decimal(text)
+
+
+def _int(minimum: int = 0, maximum: int = MAX_INT, **kw) -> fields.Integer:
+    """A JSON integer within what the database's Integer columns hold (no OverflowError, no 500)."""
+    return fields.Integer(strict=True, validate=validate.Range(minimum, maximum), **kw)
+
+
+class Text(fields.String):
+    """Text without NUL characters, which the document states as a `pattern`."""
+
+    def __init__(self, **kw):
+        validators = kw.pop("validate", [])
+        validators = validators if isinstance(validators, list) else [validators]
+        if not any(isinstance(v, validate.Regexp) for v in validators):  # one pattern per property
+            validators.append(Pattern(NO_NUL, error="must not contain NUL characters"))
+        super().__init__(validate=validators, **kw)
+
+
+def _key(max_len: int, **kw) -> Text:
+    return Text(validate=[validate.Length(1, max_len), Pattern(KEY, error="must not be blank or hold NUL")], **kw)
+
+
+def _text(max_len: int, min_len: int = 0, **kw) -> Text:
+    return Text(validate=validate.Length(min_len, max_len), **kw)
+
+
+def _money(**kw) -> MoneyIn:
+    return MoneyIn(**kw)
 
 
 # -- queries -------------------------------------------------------------------------------
 class PageQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
-    cursor = fields.String(metadata={"description": "next_cursor of the previous page (ignores offset)"})
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_INT))
+    cursor = fields.String(validate=Pattern(CURSOR, error="not a cursor this API gave out"),
+                           metadata={"description": "next_cursor of the previous page (ignores offset)"})
 
 
 class ProductQuery(PageQuery):
@@ -44,7 +105,7 @@ class ProductQuery(PageQuery):
 
 class JobQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_INT))
     status = fields.String(validate=validate.OneOf(JOB_STATES))
 
 
@@ -55,24 +116,25 @@ class ImportQuery(Schema):
 
 # -- request bodies ------------------------------------------------------------------------
 class VariantIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(1, 128))
+    sku = _text(128, 1, required=True)
     title = _text(255)
-    options = fields.Dict(keys=fields.String(), values=fields.String())
+    options = fields.Dict(keys=fields.String(), values=Text())
     price = _money(required=True)
     compare_at_price = _money(allow_none=True)
-    inventory_qty = fields.Integer()
-    grams = fields.Integer(validate=validate.Range(min=0))
+    inventory_qty = _int(-MAX_INT)
+    grams = _int()
 
 
 class ProductIn(Schema):
     handle = fields.String(required=True, validate=[validate.Length(1, 255), HANDLE])
-    title = fields.String(required=True, validate=validate.Length(1, 255))
-    description_html = fields.String()
+    title = _text(255, 1, required=True)
+    description_html = Text()
     vendor = _text(255)
     category = _text(255)
     tags = fields.List(_text(100))
-    attributes = fields.Dict(keys=fields.String())
-    images = fields.List(fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000)))
+    attributes = fields.Dict(keys=fields.String(), validate=attribute_values, metadata={"additionalProperties": {
+        "anyOf": [{"type": "string"}, {"type": "number"}, {"type": "array", "items": {"type": "string"}}]}})
+    images = fields.List(fields.String(validate=[validate.Length(max=2000), IMAGE]))
     status = fields.String(validate=validate.OneOf(PRODUCT_STATUSES))
     variants = fields.List(fields.Nested(VariantIn), required=True, validate=validate.Length(min=1))
 
@@ -86,41 +148,41 @@ class CustomerIn(Schema):
     city = _text(100)
     region = _text(100)
     postal_code = _text(20)
-    country = fields.String(validate=validate.Regexp(r"^([A-Za-z]{2})?$", error="must be a two-letter country code"))
+    country = fields.String(validate=Pattern(r"^([A-Za-z]{2})?$", error="must be a two-letter country code"))
     accepts_marketing = fields.Boolean()
     created_at = fields.AwareDateTime(default_timezone=None)
 
 
 class OrderLineIn(Schema):
-    sku = fields.String(required=True, validate=validate.Length(1, 128))
-    quantity = fields.Integer(required=True, validate=validate.Range(min=1))
+    sku = _text(128, 1, required=True)
+    quantity = _int(1, required=True)
     unit_price = _money(metadata={"description": "left out: the variant's current price"})
 
 
 class OrderIn(Schema):
-    number = fields.String(required=True, validate=validate.Length(1, 64))
+    number = _key(64, required=True)
     customer_email = fields.Email(required=True, metadata={"description": "a customer of this shop"})
     placed_at = fields.AwareDateTime(default_timezone=None)
-    currency = fields.String(validate=validate.Regexp(r"^[A-Za-z]{3}$", error="must be a three-letter currency code"))
+    currency = fields.String(validate=Pattern(r"^[A-Za-z]{3}$", error="must be a three-letter currency code"))
     status = fields.String(validate=validate.OneOf(ORDER_STATUSES))
     lines = fields.List(fields.Nested(OrderLineIn), required=True, validate=validate.Length(min=1))
 
 
 class ReviewIn(Schema):
-    external_id = _text(128, metadata={"description": "your id for the review; generated when left out"})
+    external_id = _key(128, metadata={"description": "your id for the review; generated when left out"})
     customer_email = fields.Email(allow_none=True)
     author_name = _text(100)
-    rating = fields.Integer(required=True, validate=validate.Range(1, 5))
+    rating = _int(1, 5, required=True)
     title = _text(255)
-    body = fields.String()
+    body = Text()
     verified_purchase = fields.Boolean()
     created_at = fields.AwareDateTime(default_timezone=None)
 
 
 class EventIn(Schema):
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
-    product_id = fields.Integer(allow_none=True)
-    customer_id = fields.Integer(allow_none=True)
+    product_id = _int(allow_none=True)
+    customer_id = _int(allow_none=True)
     session_id = _text(128)
     widget = _text(128, allow_none=True)
     occurred_at = fields.AwareDateTime(default_timezone=None)
@@ -132,7 +194,7 @@ class EventBatchIn(Schema):
 
 
 class EnableIn(Schema):
-    grant = fields.List(fields.String(), load_default=None,
+    grant = fields.List(fields.String(validate=validate.OneOf(sorted(PERMISSIONS))), load_default=None,
                         metadata={"description": "permissions to grant; all the plugin asks for when left out"})
 
 
@@ -144,9 +206,9 @@ class SettingsIn(Schema):
 
 
 class JobIn(Schema):
-    type = fields.String(required=True, validate=validate.Length(1, 100))
+    type = _text(100, 1, required=True)
     params = fields.Dict(keys=fields.String(), load_default=dict)
-    max_attempts = fields.Integer(validate=validate.Range(1, 10))
+    max_attempts = _int(1, 10)
 
 
 # -- responses -----------------------------------------------------------------------------
@@ -188,7 +250,8 @@ class ProductOut(Schema):
 class PageOut(Schema):
     limit = fields.Integer()
     offset = fields.Integer()
-    next_cursor = fields.String(allow_none=True)
+    next_cursor = fields.String(allow_none=True, validate=Pattern(CURSOR),
+                                metadata={"description": "send as ?cursor= for the next page; null on the last"})
 
 
 class ProductPage(PageOut):
@@ -227,7 +290,15 @@ class CustomerPage(PageOut):
 
 
 class CustomerList(Schema):
+    """Created customers, as a key without read:customers sees them."""
+
     items = fields.List(fields.Nested(CustomerRef), required=True)
+
+
+class CustomerOutList(Schema):
+    """Created customers."""
+
+    items = fields.List(fields.Nested(CustomerOut), required=True)
 
 
 class OrderLineOut(Schema):
@@ -357,6 +428,7 @@ class ErrorBody(Schema):
     fields_ = fields.Dict(data_key="fields", attribute="fields", metadata={"description": "messages per field"})
     scope = fields.String(metadata={"description": "the scope a 403 is about"})
     report = fields.Dict(metadata={"description": "the import report of a rejected import"})
+    known = fields.List(fields.String(), metadata={"description": "the values a 422 would have accepted"})
 
 
 class ErrorOut(Schema):

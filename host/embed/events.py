@@ -13,13 +13,13 @@ import json
 
 import marshmallow
 from flask import Flask, Response, current_app, request
-from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
 from marshmallow import fields, validate
 from sqlalchemy import select
 
 from host.api.ratelimit import parsed_limit
 from host.embed.blueprint import check_origin, embed, error, shop_or_404, state, with_cors
+from host.limitstore import shared_storage
 from host.models import Event, Product
 from host.serialize import event_dict
 
@@ -107,7 +107,7 @@ def _within_rate_limit() -> bool:
 
 
 def add_limiter(app: Flask) -> None:
-    """Counters per app (per server process), like the API's."""
-    app.extensions[LIMITER] = FixedWindowRateLimiter(MemoryStorage())
+    """Counted in the store every server process shares (host.limitstore), like the API's limit."""
+    app.extensions[LIMITER] = FixedWindowRateLimiter(shared_storage(app))
 
 

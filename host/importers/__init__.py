@@ -9,7 +9,9 @@ An import is all or nothing. Every record is parsed and validated first (the sch
 must exist in *this* shop) and against the rest of the file (no key twice). Any problem and the
 report lists each one by row and field, and nothing is written. Otherwise everything is written in
 one transaction, so a process killed half-way leaves the shop as it was; after the commit the
-plugins hear of it through their hooks.
+plugins hear of it through their hooks. `on_written(session, report)`, when given, runs inside
+that transaction once every row is written, so what it records commits with the rows or not at
+all (the background job notes its outcome there: a retry after a crash never imports twice).
 
 Re-importing updates rather than duplicates: products by handle (their variants by sku: updated,
 added, and removed when the file no longer lists them), customers by email, orders by number
@@ -24,7 +26,7 @@ the first data row is line 2); row 0 is the file as a whole. File formats: `host
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["KINDS", "MAX_ROWS", "ImportFailed", "ImportReport", "RowError", "import_file", "import_records"]
 
 ProgressCallback = Callable[[int, int, str], None]
+OnWritten = Callable[[Any, ImportReport], None]  # (the import's session, its report)
 
 
 class _Refused(Exception):
@@ -54,14 +57,14 @@ class _Refused(Exception):
 
 
 def import_file(state: AppState, shop_id: int, kind: str, filename: str, data: bytes,
-                progress: ProgressCallback | None = None) -> ImportReport:
+                progress: ProgressCallback | None = None, on_written: OnWritten | None = None) -> ImportReport:
     """Import one uploaded file; the format comes from the extension (.csv, .json) or the content."""
     check_kind(kind)
     try:
         parsed = parse_file(kind, filename, data)
     except FileProblem as problem:
         return ImportReport.failed(kind, 0, [RowError(problem.row, problem.field, problem.message)])
-    return run_import(state, shop_id, kind, parsed.records, parsed.errors, progress)
+    return run_import(state, shop_id, kind, parsed.records, parsed.errors, progress, on_written)
 
 
 def import_records(state: AppState, shop_id: int, kind: str, records: list[dict],
@@ -81,19 +84,19 @@ def check_kind(kind: str) -> None:
 
 
 def run_import(state, shop_id: int, kind: str, records: list[Record], errors: list[RowError],
-               progress: ProgressCallback | None) -> ImportReport:
+               progress: ProgressCallback | None, on_written: OnWritten | None = None) -> ImportReport:
     tracker = Progress(progress, len(records))
     items, problems = validate_records(kind, records, tracker)
     try:
-        notices, created, updated = write_all(state, shop_id, kind, records, items, errors + problems, tracker)
+        notices, report = write_all(state, shop_id, kind, records, items, errors + problems, tracker, on_written)
     except _Refused as refused:
         return ImportReport.failed(kind, len(records), sorted(refused.errors, key=lambda error: error.row))
     send(state, shop_id, notices)
-    return ImportReport(kind=kind, ok=True, total=len(records), created=created, updated=updated)
+    return report
 
 
 def write_all(state, shop_id: int, kind: str, records: list[Record], items: list, errors: list[RowError],
-              tracker: Progress) -> tuple[Notices, int, int]:
+              tracker: Progress, on_written: OnWritten | None = None) -> tuple[Notices, ImportReport]:
     """Check references and write, in one transaction; raises _Refused with every problem found."""
     valid = [(record, item) for record, item in zip(records, items, strict=True) if item is not None]
     try:
@@ -104,7 +107,11 @@ def write_all(state, shop_id: int, kind: str, records: list[Record], items: list
             if errors or problems:
                 raise _Refused(errors + problems)
             written = write(session, shop_id, kind, items, lookup, tracker)
-            return collect(kind, written), len(written.created), len(written.updated)
+            report = ImportReport(kind=kind, ok=True, total=len(records), created=len(written.created),
+                                  updated=len(written.updated))
+            if on_written is not None:
+                on_written(session, report)
+            return collect(kind, written), report
     except IntegrityError as exc:  # another writer got there between our checks and our writes
         raise _Refused([RowError(0, "", f"the shop's data changed during the import; nothing was written, "
                                         f"try again ({exc.orig})")]) from exc

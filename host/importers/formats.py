@@ -66,7 +66,7 @@ def is_json(filename: str, text: str) -> bool:
 # -- JSON ------------------------------------------------------------------------------------
 def parse_json(kind: str, text: str) -> list[Record]:
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=keep_duplicates)
     except json.JSONDecodeError as exc:
         raise FileProblem(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
     except (ValueError, RecursionError) as exc:
@@ -81,7 +81,29 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+class Duplicated(dict):
+    """A JSON object that named some keys more than once (the last value kept, as json does).
+
+    JSON parsers disagree on which value wins, so such a record is refused, by row and key, when
+    it is validated (`host.importers.validate`) rather than imported with one value silently lost.
+    """
+
+    def __init__(self, pairs: list[tuple[str, object]], duplicates: list[str]):
+        super().__init__(pairs)
+        self.duplicates = duplicates
+
+
+def keep_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    value = dict(pairs)
+    if len(value) == len(pairs):
+        return value
+    names = [name for name, _ in pairs]
+    return Duplicated(pairs, sorted({name for name in names if names.count(name) > 1}))
+
+
 def records_of_kind(kind: str, value) -> list:
+    if isinstance(value, Duplicated):
+        raise FileProblem(f"the top-level object names {', '.join(map(repr, value.duplicates))} more than once")
     if isinstance(value, dict):
         strangers = sorted(set(value) - set(KINDS))
         if strangers:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from host.jobs import PermanentError
+
 #: A report lists at most this many errors, so a wholly wrong 100,000-row file stays readable.
 MAX_REPORTED_ERRORS = 1000
 SUMMARY_ERRORS = 5
@@ -49,8 +51,9 @@ class ImportReport:
         return f"Nothing imported: {len(self.errors)} problem(s) in the {self.kind} file: {shown}{tail}"
 
 
-class ImportFailed(Exception):
-    """Raised where an import must fail loudly (the background job); carries the report."""
+class ImportFailed(PermanentError):
+    """Raised where an import must fail loudly (the background job); carries the report. The
+    same file would be refused again, so the job fails at once rather than being retried."""
 
     def __init__(self, report: ImportReport):
         super().__init__(report.summary())

@@ -12,12 +12,48 @@ import re
 from datetime import UTC
 from decimal import Decimal
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from host.models import EVENT_TYPES, Customer, Order, Product, Review, Variant
 
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 MAX_MONEY = Decimal("9999999999.99")  # Numeric(12, 2)
+MAX_INT = 2**31 - 1  # Integer columns are 32-bit on PostgreSQL; larger numbers cannot be stored
+#: What `str.strip()` drops, as one explicit class, so the API's JSON Schema pattern for keys
+#: (`host.api.schemas`) means exactly what this module strips: no regex engine's `\s` differs.
+SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+#: An image link: http(s), a host, then only characters a URL may hold (no spaces, quotes or
+#: angle brackets). The API documents the same pattern, so what it lets through, imports.
+IMAGE_URL = (r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"
+             r"([/?#][A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]*)?$")
+
+
+def image_url(value: str) -> None:
+    if re.fullmatch(IMAGE_URL, value) is None:
+        raise ValidationError("must be an http or https URL")
+
+
+def normal_key(value: str, *, email: bool = False) -> str:
+    """A key as stored and looked up: trimmed, and lower-cased for emails.
+
+    The importer's fields and the API's "exists already" check both use it, so a key sent with
+    spaces around it can neither slip past the check nor overwrite another record.
+    """
+    value = value.strip()
+    return value.lower() if email else value
+
+
+def has_nul(value) -> bool:
+    """Whether a value, or any text nested in it (keys too), holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_nul(item) for item in value)
+    return False
 
 
 def fits(model, column: str) -> validate.Length:
@@ -31,10 +67,13 @@ class WholeNumber(fields.Integer):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-            value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+            # Past 20 digits it is out of range anyway, and int() refuses 4,300 digits or more.
+            value = int(value) if len(value.strip().lstrip("+-").lstrip("0")) <= 20 else MAX_INT + 1
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError("must be a whole number")
+        if not -MAX_INT <= value <= MAX_INT:
+            raise ValidationError(f"must be between {-MAX_INT} and {MAX_INT}")
         return value
 
 
@@ -83,7 +122,7 @@ class EmailAddress(fields.Email):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
-            value = value.strip().lower()
+            value = normal_key(value, email=True)
         return super()._deserialize(value, attr, data, **kwargs)
 
 
@@ -91,7 +130,7 @@ class Key(fields.String):
     """A record's identifying text (sku, order number, ...): surrounding spaces dropped."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        return normal_key(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Code(fields.String):
@@ -120,6 +159,20 @@ class ImportSchema(Schema):
 
     error_messages = {"unknown": "unknown field: the import format has no such field"}
 
+    @pre_load
+    def refuse_nul(self, data, **kwargs):
+        # NUL is not text: PostgreSQL refuses it, and C-based tools cut strings short at it.
+        if isinstance(data, dict):  # nested records (variants, lines) check their own fields, more precisely
+            bad = {name: ["must not contain NUL characters"] for name, value in data.items()
+                   if not self._holds_records(name) and has_nul(value)}
+            if bad:
+                raise ValidationError(bad)
+        return data
+
+    def _holds_records(self, name: str) -> bool:
+        field = self.fields.get(name)
+        return isinstance(field, fields.List) and isinstance(field.inner, fields.Nested)
+
 
 class VariantSchema(ImportSchema):
     sku = Key(required=True, validate=[validate.Length(min=1), fits(Variant, "sku")])
@@ -140,8 +193,7 @@ class ProductSchema(ImportSchema):
     category = fields.String(validate=fits(Product, "category"))
     tags = TextList()
     attributes = fields.Dict(keys=fields.String(), validate=attribute_values)
-    images = fields.List(fields.Url(schemes={"http", "https"}, require_tld=False,
-                                    error_messages={"invalid": "must be an http or https URL"}))
+    images = fields.List(fields.String(validate=image_url))
     status = fields.String(validate=validate.OneOf(("active", "draft")))
     variants = fields.List(fields.Nested(VariantSchema), required=True,
                            validate=validate.Length(min=1, error="a product needs at least one variant"))

@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
+from host.importers.formats import Duplicated
 from host.importers.records import Record
 from host.importers.report import Progress, RowError
 from host.importers.schemas import KEYS, SCHEMAS
@@ -29,10 +30,24 @@ def validate_records(kind: str, records: list[Record], progress: Progress) -> tu
 def load_one(schema, record: Record) -> tuple[dict | None, list[RowError]]:
     if not isinstance(record.data, dict):
         return None, [RowError(record.row, "", "each record must be an object with named fields")]
+    repeated = [RowError(*record.locate(path), "this key appears more than once in the record; keep one")
+                for path in duplicated_keys(record.data)]
+    if repeated:
+        return None, repeated
     try:
         return schema.load(record.data), []
     except ValidationError as exc:
         return None, [RowError(*record.locate(path), message) for path, message in flatten(exc.messages)]
+
+
+def duplicated_keys(value: Any, path: list | None = None) -> Iterator[list]:
+    """The path of every key a JSON object of the record names twice, however deep."""
+    path = path or []
+    if isinstance(value, Duplicated):
+        yield from ([*path, name] for name in value.duplicates)
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        yield from duplicated_keys(inner, [*path, key])
 
 
 def flatten(messages: Any, path: list | None = None) -> Iterator[tuple[list, str]]:

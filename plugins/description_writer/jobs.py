@@ -9,7 +9,9 @@ Without either, hand-written products are skipped and listed in the result.
 
 Products go to the model in groups (`batch_size` requests per `generate()` call) and each
 group's drafts are saved before the next starts, so a failure loses nothing already made. A
-retried attempt in the same process carries on where the last one stopped. When the shop's
+retried attempt (after a failure, a crash or a person's Retry, in any process) carries on from
+the drafts stored for this job (`job.saved_drafts`, each carrying the job's id): products with
+all their drafts are skipped, and a draft already stored is never saved twice. When the shop's
 token allowance runs out the job fails with that message and the drafts made are kept; when the
 model is unavailable the attempt fails with the backend's message and the job queue retries it
 with backoff. Drafts are never published here.
@@ -18,6 +20,7 @@ with backoff. Drafts are never published here.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +32,6 @@ from plugins.description_writer.writer import Batch, Draft, draft_meta, write_dr
 
 JOB_NAME = "generate"
 KIND = "description"
-KEPT_S = 86400  # how long a job's progress is kept for its retries
 OVERLOAD_WAITS_S = (1.0, 2.0, 4.0)
 LISTED = 200  # at most this many ids and titles in a job's result
 
@@ -55,15 +57,32 @@ class Plan:
 
 @dataclass
 class Progress:
-    """What the job has done so far; kept in the plugin's cache under the job id, so a retried
-    attempt (in this process) neither repeats drafts nor forgets them in its result."""
+    """What the job has done so far, rebuilt from its stored drafts when an attempt starts, so a
+    retried attempt neither repeats drafts nor forgets them in its result."""
 
     done: set[int] = field(default_factory=set)
+    saved: set[tuple[int, int]] = field(default_factory=set)  # (product id, variant) stored
     drafts: list[int] = field(default_factory=list)
     flagged: int = 0
     removed: int = 0
     failed: list[dict] = field(default_factory=list)
     tokens: dict[str, int] = field(default_factory=lambda: {"prompt": 0, "completion": 0})
+
+    @classmethod
+    def stored(cls, rows: list, variants: int) -> Progress:
+        """The progress that the job's stored drafts (`GeneratedContent` rows) stand for."""
+        progress = cls()
+        for row in rows:
+            meta = row.meta or {}
+            progress.saved.add((row.product_id, int(meta.get("variant", 0))))
+            progress.drafts.append(row.id)
+            progress.flagged += bool(meta.get("flags"))
+            progress.removed += len((meta.get("checks") or {}).get("removed") or [])
+            for key, value in (meta.get("tokens") or {}).items():
+                progress.tokens[key] = progress.tokens.get(key, 0) + int(value or 0)
+        per_product = Counter(product_id for product_id, _ in progress.saved)
+        progress.done = {product_id for product_id, count in per_product.items() if count >= variants}
+        return progress
 
 
 # -- parameters and selection --------------------------------------------------------------------
@@ -109,7 +128,7 @@ def run(job) -> dict[str, Any]:
     params = parse_params(job.params, settings)
     chosen = plan(select(job.ctx, params), params)
     writing = _Run(job, settings, params, job.ctx.text_model(), len(chosen.todo),
-                   job.ctx.cache.get(("job", job.id), KEPT_S, Progress))
+                   Progress.stored(job.saved_drafts(KIND), settings["variants"]))
     writing.draft_all([product for product in chosen.todo if product["id"] not in writing.progress.done])
     return _result(chosen, writing.progress, writing.total, writing.model)
 
@@ -156,6 +175,8 @@ class _Run:
     def save(self, batch: Batch, group: list[dict]) -> None:
         products = {product["id"]: product for product in group}
         for draft in batch.drafts:
+            if (draft.product_id, draft.variant) in self.progress.saved:
+                continue  # stored by an earlier attempt that stopped inside this product
             product = products[draft.product_id]
             reason = draft.failure or self._saved(draft, product)
             if reason:
@@ -170,6 +191,7 @@ class _Run:
         meta = {**draft_meta(draft, self.model.name, self.model.model, self.settings), **self._workflow(product, draft)}
         try:
             self.progress.drafts.append(self.job.ctx.save_draft(KIND, draft.content, draft.product_id, meta))
+            self.progress.saved.add((draft.product_id, draft.variant))
         except PermissionDenied:  # deleted while the job ran: nothing to draft for any more
             return "the product no longer exists"
         self.progress.flagged += bool(draft.flags)

@@ -1,4 +1,6 @@
-// Progressive enhancement for the admin: live job progress. Every page works without it.
+// Progressive enhancement for the admin: live job progress and confirmations. Every page works
+// without it. The admin's Content-Security-Policy runs no inline script, so pages carry their
+// values in data-* attributes (data-jobs-poll, data-confirm) and this file reads them.
 (function () {
   "use strict";
 
@@ -75,6 +77,15 @@
     schedule(POLL_MS);
   }
 
+  // <form data-confirm="Cancel job 7?">: ask before sending it. (Without this file the form is
+  // sent without asking.)
+  function confirmSubmit(event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }
+
+  document.addEventListener("submit", confirmSubmit);
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll('[data-jobs-poll][data-polling="on"]').forEach(poller);
   });
