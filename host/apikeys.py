@@ -40,6 +40,10 @@ API_SCOPES = {
     "admin:keys": "List the shop's API keys and revoke them (only keys with no scope this key lacks)",
 }
 
+#: What a key gets when no scope is named: every scope except the `admin:*` ones, which manage the
+#: shop itself (its plugins, its other keys) and so are granted only when named explicitly.
+DEFAULT_SCOPES = tuple(sorted(scope for scope in API_SCOPES if not scope.startswith("admin:")))
+
 
 class ApiKeyError(ValueError):
     """A request about keys that cannot be met; `status` is the HTTP answer that fits it."""
@@ -62,7 +66,8 @@ def hash_secret(secret: str) -> str:
 
 
 def create_key(session, shop_id: int, name: str, scopes: list[str]) -> str:
-    """Create a key and return it in full; this is the only time it can be seen."""
+    """Create a key and return it in full; this is the only time it can be seen. Callers that
+    name no scopes pass `DEFAULT_SCOPES` (no `admin:*` scope)."""
     unknown = sorted(set(scopes) - set(API_SCOPES))
     if unknown:
         raise ApiKeyError(f"unknown scopes: {', '.join(unknown)}; known: {', '.join(sorted(API_SCOPES))}")
@@ -118,6 +123,13 @@ def _check_holder(holder: KeyInfo, row: ApiKey) -> None:
     if lacking:
         raise ApiKeyError(f"this API key cannot revoke key {row.id}: that key holds scopes it lacks "
                           f"({', '.join(lacking)})", status=403)
+
+
+def public_actor(actor: str) -> str:
+    """Who revoked a key, as the API tells it: an admin user is "admin user", never their email
+    (any `admin:keys` key may read it); "api:<key name>" and "cli" as stored. The admin page and
+    the CLI, used by the owners themselves, show the stored value."""
+    return "admin user" if actor.startswith("user:") else actor
 
 
 def record_use(session, used: Mapping[int, datetime]) -> None:

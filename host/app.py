@@ -106,12 +106,13 @@ class AppState:
                 self.registry.plugins[name].load_error = f"register_job_types raised {type(exc).__name__}: {exc}"
 
     def close(self) -> None:
-        for closer in self.on_close:
-            closer()
-        self.jobs.stop()
-        self.dispatcher.shutdown()
-        self.inference.close()
-        self.db.dispose()
+        """Stop every part; one that fails is logged and the others still stop."""
+        for closer in [*self.on_close, self.jobs.stop, self.dispatcher.shutdown, self.inference.close,
+                       self.db.dispose]:
+            try:
+                closer()
+            except Exception:
+                logging.getLogger("shopwright").exception("closing the app: %r failed", closer)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -141,6 +141,33 @@ def user_create(env: Env, shop_slug: str, email: str, role: str, password: str) 
         click.echo(f"created {role} {created.email}")
 
 
+@user.command("set-password")
+@shop_option
+@click.option("--email", required=True)
+@click.password_option(prompt="New password")
+@pass_env
+def user_set_password(env: Env, shop_slug: str, email: str, password: str) -> None:
+    """Give a user a new password, asked for at a prompt (or read from stdin: the password, then it
+    again); signs the user out of the admin everywhere."""
+    from sqlalchemy import select
+
+    from host.admin.account import set_password
+    from host.models import AdminUser
+    from host.shops import ShopError
+
+    email = email.strip().lower()
+    with env.state.db.session() as session:
+        row = session.scalar(select(AdminUser).where(AdminUser.shop_id == env.shop_id(shop_slug),
+                                                     AdminUser.email == email))
+        if row is None:
+            raise click.ClickException(f"no user {email} in shop {shop_slug}")
+        try:
+            set_password(session, row, password)
+        except ShopError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"password changed for {email}; their admin sessions are signed out")
+
+
 @main.group()
 def apikey() -> None:
     """API keys (stored hashed; shown once)."""
@@ -149,14 +176,17 @@ def apikey() -> None:
 @apikey.command("create")
 @shop_option
 @click.option("--name", required=True)
-@click.option("--scope", "scopes", multiple=True, help="Repeat; default: every scope")
+@click.option("--scope", "scopes", multiple=True,
+              help="Repeat; default: every scope except the admin:* ones (admin:plugins, admin:keys), "
+                   "which a key gets only when they are named")
 @pass_env
 def apikey_create(env: Env, shop_slug: str, name: str, scopes: tuple[str, ...]) -> None:
-    from host.apikeys import API_SCOPES, ApiKeyError, create_key
+    """Create a key and print it (shown only this once)."""
+    from host.apikeys import DEFAULT_SCOPES, ApiKeyError, create_key
 
     with env.state.db.session() as session:
         try:
-            key = create_key(session, env.shop_id(shop_slug), name, list(scopes or API_SCOPES))
+            key = create_key(session, env.shop_id(shop_slug), name, list(scopes or DEFAULT_SCOPES))
         except ApiKeyError as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(key)

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     # is locked out of it; the account itself never locks (host.admin.throttle).
     "ADMIN_ACCOUNT_LOCK_AFTER": 20,
     "ADMIN_LOCK_MINUTES": 15.0,
+    "ADMIN_ATTACK_SPACING_S": 5.0,  # under attack, seconds between tries from addresses not yet failing
     "ADMIN_SESSION_HOURS": 12.0,  # an admin session cookie is refused once it is older than this
     "SESSION_COOKIE_SECURE": False,  # true behind HTTPS; off by default for plain-HTTP LAN servers
     "PROXY_COUNT": 0,  # reverse proxies in front whose X-Forwarded-For/-Proto/-Host are trusted

@@ -46,7 +46,8 @@ def register_job_types(register):
     host as ``"<plugin>.<name>"``. ``handler(job)`` receives a `host.jobs.JobRun` with
     ``job.params`` (the JSON parameters given when the job was queued), ``job.ctx`` (the shop
     context), ``job.progress(done, total, message="")`` to report progress, and
-    ``job.check_cancelled()`` which raises when a person cancelled the job. Return a JSON-able
+    ``job.check_cancelled()`` which raises when a person cancelled the job (or when this attempt
+    was taken for crashed and the job handed to another worker: stop there too). Return a JSON-able
     dict: it is stored as the job's result. Raising marks the attempt failed; the job is retried
     up to its ``max_attempts``. Raise ``host.PermanentError`` (or a subclass) when trying again
     cannot help, such as a refused input: the job then fails at once. A job whose server process

@@ -6,22 +6,28 @@ transaction holds the database's only write lock until it commits, so a progress
 UPDATE of the job's row from another connection waits for the lock and, after the busy timeout,
 fails with "database is locked", taking the import down with it.
 
-Where: one small table, `job_live` (job id, progress, message, heartbeat time, cancel request).
-On SQLite it lives in a file of its own next to the shop's database (`shopwright.db` →
-`shopwright-live.db`, WAL mode), whose lock only these tiny writes ever take. On PostgreSQL it
-lives in the shop's database: row locks mean an open import transaction never touches it. Either
-way the table is created on first use, as scratch: losing it loses nothing but the live figures of
-the jobs running at that moment (their claim time then stands in for the heartbeat).
+Where: one small table, `job_live` (job id, the attempt holding it, progress, message, heartbeat
+time, cancel request). It is part of the schema like any other table (migration 0005 creates it,
+a new database gets it with the rest), so Alembic knows it on every engine. On PostgreSQL that is
+the table in use: row locks mean an open import transaction never touches it. On SQLite the live
+rows go to a file of their own next to the shop's database (`shopwright.db` →
+`shopwright-live.db`, WAL mode), whose lock only these tiny writes ever take; the shop database's
+own `job_live` stays empty there. The side file is scratch, created on first use: losing it loses
+nothing but the live figures of the jobs running at that moment (their claim time then stands in
+for the heartbeat, and the next beat writes the row again).
 
-The jobs table stays the durable record (status, attempts, result, and the progress and message a
-job ended with). A job's live row is written when a worker claims it, updated while it runs, folded
-into the job's row when it finishes or is requeued, and then deleted. Whoever reads jobs (API,
-admin, CLI) gets them through `JobQueue`, which merges the live row into each running job.
+One row per running job, written by the attempt that claimed it: `worker` is that attempt's claim
+token, the same as the job row's `worker`. An attempt writes and deletes only its own row, so a
+late or superseded attempt can never wipe out the row of the attempt that holds the job now. The
+jobs table stays the durable record (status, attempts, result, and the progress and message a job
+ended with); the live row is folded into it when the attempt ends or is requeued, then deleted.
+Whoever reads jobs (API, admin, CLI) gets them through `JobQueue`, which merges the live row into
+each running job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,27 +39,27 @@ from sqlalchemy import (
     Engine,
     Float,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
+    and_,
     create_engine,
     delete,
     event,
     insert,
     inspect,
+    or_,
     select,
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
-from host.models import UTCDateTime
+from host.models import Base, UTCDateTime, utcnow
 
-metadata = MetaData()
 job_live = Table(
-    "job_live", metadata,
+    "job_live", Base.metadata,
     Column("job_id", Integer, primary_key=True, autoincrement=False),
     Column("worker", String(100), nullable=False, default=""),
     Column("progress", Float, nullable=False, default=0.0),
@@ -70,6 +76,7 @@ class Live:
     message: str
     heartbeat_at: datetime
     cancel_requested: bool
+    worker: str  # the claim token of the attempt that wrote the row
 
 
 class LiveStore:
@@ -78,23 +85,43 @@ class LiveStore:
     def __init__(self, database_url: str, shop_engine: Engine):
         self.engine = side_engine(database_url) or shop_engine
         self._own_engine = self.engine is not shop_engine
-        try:
-            metadata.create_all(self.engine, checkfirst=True)
-        except DBAPIError:  # another process created it between the check and the CREATE
-            if not inspect(self.engine).has_table("job_live"):
-                raise
+        if self._own_engine:  # the side file is scratch; the shop database's table comes with the schema
+            try:
+                job_live.create(self.engine, checkfirst=True)
+            except DBAPIError:  # another process created it between the check and the CREATE
+                if not inspect(self.engine).has_table("job_live"):
+                    raise
 
     def start(self, job_id: int, worker: str, now: datetime) -> None:
-        """A worker claimed the job: a fresh live row (a requeued job's old one is replaced)."""
+        """Attempt `worker` claimed the job: a fresh live row (an earlier attempt's is replaced)."""
         with self.engine.begin() as connection:
             connection.execute(delete(job_live).where(job_live.c.job_id == job_id))
             connection.execute(insert(job_live).values(job_id=job_id, worker=worker, progress=0.0, message="running",
                                                        heartbeat_at=now, cancel_requested=False))
 
-    def update(self, job_id: int, **values: Any) -> bool:
-        """Write some of LIVE_FIELDS; False when the job has no live row (it is not running here)."""
+    def update(self, job_id: int, worker: str, **values: Any) -> bool:
+        """Write some of LIVE_FIELDS to attempt `worker`'s row; when the job has no live row at all
+        (it was lost), write a new one. False when another attempt's row is there: this one no
+        longer holds the job."""
+        mine = and_(job_live.c.job_id == job_id, job_live.c.worker == worker)
+        row = {"progress": 0.0, "message": "running", "heartbeat_at": utcnow(), "cancel_requested": False, **values}
+        try:
+            with self.engine.begin() as connection:
+                if connection.execute(update(job_live).where(mine).values(**values)).rowcount:
+                    return True
+                if connection.execute(select(job_live.c.worker).where(job_live.c.job_id == job_id)).first():
+                    return False
+                connection.execute(insert(job_live).values(job_id=job_id, worker=worker, **row))
+                return True
+        except IntegrityError:  # another attempt's row appeared meanwhile
+            return False
+
+    def request_cancel(self, job_id: int, worker: str) -> bool:
+        """Ask attempt `worker` to stop; False when it has no live row (not started, or ended)."""
+        values = {"cancel_requested": True, "message": "cancelling…"}
+        mine = and_(job_live.c.job_id == job_id, job_live.c.worker == worker)
         with self.engine.begin() as connection:
-            return connection.execute(update(job_live).where(job_live.c.job_id == job_id).values(**values)).rowcount > 0
+            return connection.execute(update(job_live).where(mine).values(**values)).rowcount > 0
 
     def read(self, job_ids: Iterable[int]) -> dict[int, Live]:
         ids = list(set(job_ids))
@@ -102,22 +129,28 @@ class LiveStore:
             return {}
         with self.engine.connect() as connection:
             rows = connection.execute(select(job_live).where(job_live.c.job_id.in_(ids))).all()
-        return {row.job_id: Live(*(getattr(row, name) for name in LIVE_FIELDS)) for row in rows}
+        return {row.job_id: Live(*(getattr(row, name) for name in (*LIVE_FIELDS, "worker"))) for row in rows}
 
-    def forget(self, job_ids: Iterable[int]) -> None:
-        ids = list(job_ids)
-        if ids:
+    def forget(self, attempts: Mapping[int, str]) -> None:
+        """Delete the live rows of these attempts ({job id: claim token}); a row that a later
+        attempt of the same job wrote meanwhile stays."""
+        if attempts:
+            mine = or_(*(and_(job_live.c.job_id == job_id, job_live.c.worker == worker)
+                         for job_id, worker in attempts.items()))
             with self.engine.begin() as connection:
-                connection.execute(delete(job_live).where(job_live.c.job_id.in_(ids)))
+                connection.execute(delete(job_live).where(mine))
 
     def merge(self, jobs: list) -> list:
-        """Running jobs (detached `Job` rows) get their live figures; others are as stored."""
+        """Running jobs (detached `Job` rows) get their current attempt's live figures; others are as
+        stored. A cancel request on the job's row (made before the live row existed) stays."""
         live = self.read(job.id for job in jobs if job.status == "running")
         for job in jobs:
             figures = live.get(job.id)
-            if figures is not None:
+            if figures is not None and figures.worker == job.worker:
+                requested = job.cancel_requested
                 for name in LIVE_FIELDS:
                     setattr(job, name, getattr(figures, name))
+                job.cancel_requested = bool(requested or figures.cancel_requested)
         return jobs
 
     def dispose(self) -> None:
@@ -146,4 +179,3 @@ def _pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-

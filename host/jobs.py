@@ -9,10 +9,16 @@ no retry can fix), which fails the job at once; a person can cancel a job or ret
 A running job's progress, message, heartbeat and cancel request live in `host.joblive`, never in
 the job's row, so they cannot wait on the job's own work (an import's transaction holds SQLite's
 write lock until it commits); `get`, `list` and `find` merge them into the jobs they return.
+
+Each claim names its attempt with a token of its own (`Job.worker`). Only the attempt that holds
+the job writes its live row and its end, so an attempt declared crashed that turns out to be alive
+(a paused process, a database busy past the stale time) can never overwrite the job's next
+attempt; it stops at its next `check_cancelled()`. Crash recovery is in `host.jobrecovery`.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -24,8 +30,10 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from host.joblive import LiveStore
+from host.jobrecovery import Heartbeat, recover_stale
 from host.models import GeneratedContent, Job, utcnow
 
 log = logging.getLogger("shopwright.jobs")
@@ -40,6 +48,11 @@ class JobError(Exception):
 
 class JobCancelled(Exception):
     """Raised inside a handler by `JobRun.check_cancelled()` once a person cancelled the job."""
+
+
+class JobSuperseded(JobCancelled):
+    """Raised by `JobRun.check_cancelled()` once this attempt no longer holds the job: it was
+    declared crashed (its beat went stale) and the job was queued again."""
 
 
 class PermanentError(Exception):
@@ -63,6 +76,7 @@ class JobRun:
         self.shop_id = job.shop_id
         self.params = dict(job.params or {})
         self.attempt = job.attempts
+        self._holder = job.worker  # this attempt's claim token
         self.ctx = ctx
         self.plugin = plugin
         self._queue = queue
@@ -74,11 +88,20 @@ class JobRun:
         if now - self._last_write < 0.1 and fraction < 1.0:
             return  # progress writes are throttled; the heartbeat keeps the job alive anyway
         self._last_write = now
-        self._queue.live.update(self.id, progress=fraction, message=message[:500], heartbeat_at=utcnow())
+        self._queue.live.update(self.id, self._holder, progress=fraction, message=message[:500], heartbeat_at=utcnow())
 
     def check_cancelled(self) -> None:
+        """Raise `JobCancelled` once a person cancelled the job (on its live row, or on its job row
+        where the live row did not exist yet), `JobSuperseded` once this attempt lost the job.
+        Both are reads, which never wait for a writer."""
         live = self._queue.live.read([self.id]).get(self.id)
-        if live is not None and live.cancel_requested:
+        if live is not None and live.worker == self._holder and live.cancel_requested:
+            raise JobCancelled()
+        with self._queue.db.session() as session:
+            row = session.execute(select(Job.status, Job.worker, Job.cancel_requested).where(Job.id == self.id)).first()
+        if row is None or (row.status, row.worker) != ("running", self._holder):
+            raise JobSuperseded()
+        if row.cancel_requested:
             raise JobCancelled()
 
     def saved_drafts(self, kind: str) -> list[GeneratedContent]:
@@ -94,6 +117,8 @@ class JobRun:
 
 
 class JobQueue:
+    settle_delays_s: tuple[float, ...] = (1.0, 4.0, 15.0, 30.0)  # between tries of an attempt's end
+
     def __init__(self, db, config: dict[str, Any], context_factory: Callable[[int, str | None], Any]):
         self.db = db
         self.types: dict[str, JobType] = {}
@@ -103,6 +128,7 @@ class JobQueue:
         self.context_for_job = context_factory  # (shop_id, plugin name or None) -> context
         self.live = LiveStore(db.url, db.engine)
         self.worker_id = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._claims = itertools.count(1)  # numbers this worker's claims: its attempts' tokens
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -152,11 +178,14 @@ class JobQueue:
     def cancel(self, shop_id: int, job_id: int) -> Job:
         job = self.get(shop_id, job_id)
         if job.status == "queued":
-            self._write(job_id, status="cancelled", finished_at=utcnow(), message="cancelled before it started")
+            if not self._write(job_id, Job.status == "queued", status="cancelled", finished_at=utcnow(),
+                               message="cancelled before it started"):
+                return self.cancel(shop_id, job_id)  # claimed meanwhile
         elif job.status == "running":
             # Through the live store: the job's row may be waiting behind the job's own transaction.
-            if not self.live.update(job_id, cancel_requested=True, message="cancelling…"):
-                self._write(job_id, cancel_requested=True, message="cancelling…")  # it ended meanwhile
+            # No live row yet (just claimed) or any more (ending): the row, which check_cancelled reads.
+            if not self.live.request_cancel(job_id, job.worker):
+                self._write(job_id, *_held(job.worker), cancel_requested=True, message="cancelling…")
         else:
             raise JobError(f"job {job_id} is {job.status} and cannot be cancelled", status=409)
         return self.get(shop_id, job_id)
@@ -165,8 +194,9 @@ class JobQueue:
         job = self.get(shop_id, job_id)
         if job.status not in ("failed", "cancelled"):
             raise JobError(f"job {job_id} is {job.status}; only failed or cancelled jobs can be retried", status=409)
-        self._write(job_id, status="queued", attempts=0, error="", progress=0.0, cancel_requested=False,
-                    message="queued again", run_after=utcnow(), finished_at=None)
+        if not self._write(job_id, Job.status == job.status, status="queued", attempts=0, error="", progress=0.0,
+                           cancel_requested=False, message="queued again", run_after=utcnow(), finished_at=None):
+            raise JobError(f"job {job_id} changed meanwhile; look again", status=409)
         return self.get(shop_id, job_id)
 
     def wait(self, shop_id: int, job_id: int, timeout: float | None = None, on_poll: Callable | None = None) -> Job:
@@ -227,41 +257,11 @@ class JobQueue:
                 log.exception("job worker %s lost job %s", self.worker_id, job.id)
 
     def recover_stale(self) -> int:
-        """Requeue (or fail, when out of attempts) running jobs whose process stopped beating."""
-        stale = self._stale_ids()
-        if not stale:
-            return 0  # the usual case writes nothing, so it never waits on a running import's lock
-        with self.db.session() as session:
-            jobs = session.scalars(select(Job).where(Job.id.in_(stale), Job.status == "running")).all()
-            live = self.live.read(stale)
-            for job in jobs:
-                self._requeue_interrupted(job, live.get(job.id))
-        self.live.forget(stale)
-        return len(jobs)
-
-    def _stale_ids(self) -> list[int]:
-        """Running jobs whose last beat (in the live store; else their claim time) is too old."""
-        cutoff = utcnow() - self.stale_after
-        with self.db.session() as session:
-            running = session.execute(select(Job.id, Job.heartbeat_at).where(Job.status == "running")).all()
-        live = self.live.read(job_id for job_id, _ in running)
-        beats = {job_id: live[job_id].heartbeat_at if job_id in live else claimed for job_id, claimed in running}
-        return [job_id for job_id, beat in beats.items() if beat is None or beat < cutoff]
-
-    @staticmethod
-    def _requeue_interrupted(job: Job, live) -> None:
-        job.interrupted += 1
-        job.error = f"interrupted: worker {job.worker} stopped during attempt {job.attempts}"
-        if live is not None:
-            job.progress = live.progress  # where it had got to, for the job page
-        exhausted = job.attempts >= job.max_attempts
-        job.status = "failed" if exhausted else "queued"
-        job.finished_at = utcnow() if exhausted else None
-        job.message = f"interrupted; {'out of attempts' if exhausted else 'queued again'}"
-        log.warning("job %s %s after a crash", job.id, job.status)
+        """Requeue (or fail, when out of attempts) running jobs whose attempt stopped beating."""
+        return recover_stale(self)
 
     def claim(self) -> Job | None:
-        now = utcnow()
+        now, token = utcnow(), f"{self.worker_id}.{next(self._claims)}"
         with self.db.session() as session:
             candidate = session.scalar(
                 select(Job.id).where(Job.status == "queued", Job.run_after <= now).order_by(Job.id).limit(1)
@@ -271,33 +271,37 @@ class JobQueue:
             claimed = session.execute(
                 update(Job)
                 .where(Job.id == candidate, Job.status == "queued")
-                .values(status="running", worker=self.worker_id, attempts=Job.attempts + 1,
+                .values(status="running", worker=token, attempts=Job.attempts + 1,
                         started_at=now, heartbeat_at=now, message="running", cancel_requested=False)
             ).rowcount
         if not claimed:
             return None
-        self.live.start(candidate, self.worker_id, now)
+        self.live.start(candidate, token, now)
         return self._get_any(candidate)
 
     def execute(self, job: Job) -> None:
         job_type = self.types.get(job.type)
         if job_type is None:
-            self._finish(job.id, "failed", error=f"no job type {job.type!r} is registered on this server")
+            self._finish(job, "failed", error=f"no job type {job.type!r} is registered on this server")
             return
-        beat = _Heartbeat(self, job.id)
+        beat = Heartbeat(self, job.id, job.worker)
         beat.start()
         try:
             run = JobRun(self, job, self.context_for_job(job.shop_id, job_type.plugin), job_type.plugin)
             result = job_type.handler(run)
-            self._finish(job.id, "succeeded", result=result if isinstance(result, dict) else {}, progress=1.0)
+        except JobSuperseded:
+            log.warning("job %s: attempt %s stopped; the job was picked up again", job.id, job.worker)
+            self.live.forget({job.id: job.worker})
         except JobCancelled:
-            self._finish(job.id, "cancelled", message="cancelled")
+            self._finish(job, "cancelled", message="cancelled")
         except PermanentError as exc:  # retrying cannot help: fail now, attempts left or not
             log.warning("job %s (%s) failed: %s", job.id, job.type, exc)
             self._after_failure(job, f"{type(exc).__name__}: {exc}", job_type, retry=False)
         except Exception as exc:  # a failing handler must not take the worker down
             log.exception("job %s (%s) attempt %s failed", job.id, job.type, job.attempts)
             self._after_failure(job, f"{type(exc).__name__}: {exc}", job_type)
+        else:  # outside the handler's failures: an end that cannot be written is no fault of the plugin's
+            self._finish(job, "succeeded", result=result if isinstance(result, dict) else {}, progress=1.0)
         finally:
             beat.stop()
 
@@ -307,51 +311,58 @@ class JobQueue:
             self.on_plugin_failure(job.shop_id, job_type.plugin, f"job {job.type}: {error}")
         if retry and job.attempts < job.max_attempts:
             delay = timedelta(seconds=min(60, 2 ** job.attempts))
-            self._settle(job.id, status="queued", error=error, run_after=utcnow() + delay,
+            self._settle(job, status="queued", error=error, run_after=utcnow() + delay,
                          message=f"attempt {job.attempts} failed; retrying")
         elif not retry:
-            self._finish(job.id, "failed", error=error, message="failed; trying again cannot help")
+            self._finish(job, "failed", error=error, message="failed; trying again cannot help")
         else:
-            self._finish(job.id, "failed", error=error, message=f"failed after {job.attempts} attempts")
+            self._finish(job, "failed", error=error, message=f"failed after {job.attempts} attempts")
 
     def on_plugin_failure(self, shop_id: int, plugin: str, error: str) -> None:
         """Replaced by the app so plugin job failures count towards quarantine."""
 
-    def _finish(self, job_id: int, status: str, **values: Any) -> None:
-        self._settle(job_id, status=status, finished_at=utcnow(), **values)
+    def _finish(self, job: Job, status: str, **values: Any) -> None:
+        self._settle(job, status=status, finished_at=utcnow(), **values)
 
-    def _settle(self, job_id: int, **values: Any) -> None:
+    def _settle(self, job: Job, **values: Any) -> None:
         """Leave the running state: the live figures become the row's (unless `values` says
-        otherwise), then the live row goes."""
-        live = self.live.read([job_id]).get(job_id)
-        if live is not None:
+        otherwise), then the attempt's live row goes. Only the attempt holding the job writes."""
+        live = self.live.read([job.id]).get(job.id)
+        if live is not None and live.worker == job.worker:
             values = {"progress": live.progress, "message": live.message, **values}
-        self._write(job_id, **values)
-        self.live.forget([job_id])
+        if not self._write_end(job, values):
+            log.warning("job %s: attempt %s lost the job meanwhile; its end (%s) is not recorded",
+                        job.id, job.worker, values.get("status"))
+        self.live.forget({job.id: job.worker})
 
-    def _write(self, job_id: int, **values: Any) -> None:
+    def _write_end(self, job: Job, values: dict[str, Any]) -> bool:
+        """Write an attempt's end, trying again while the database stays busy (an import can hold
+        SQLite's write lock past the busy timeout): given up, a finished job would look crashed
+        once its heartbeat stops, and run again. The heartbeat goes on while this waits."""
+        for delay in self.settle_delays_s:
+            try:
+                return self._write(job.id, *_held(job.worker), **values)
+            except OperationalError:
+                log.error("job %s: its end (%s) could not be written; trying again in %ss",
+                          job.id, values.get("status"), delay, exc_info=True)
+                time.sleep(delay)
+        try:
+            return self._write(job.id, *_held(job.worker), **values)
+        except OperationalError:
+            log.critical("job %s: its end (%s) could not be written, tried %d times; it will look crashed "
+                         "and run again", job.id, values.get("status"), len(self.settle_delays_s) + 1)
+            raise
+
+    def _write(self, job_id: int, *conditions: Any, **values: Any) -> bool:
+        """Update the job's row where `conditions` hold; whether it was written."""
         with self.db.session() as session:
-            session.execute(update(Job).where(Job.id == job_id).values(**values))
+            return session.execute(update(Job).where(Job.id == job_id, *conditions).values(**values)).rowcount > 0
 
     def _get_any(self, job_id: int) -> Job:
         with self.db.session() as session:
             return session.get(Job, job_id)
 
 
-class _Heartbeat(threading.Thread):
-    """Marks a running job alive while its handler works, however long between progress calls."""
-
-    def __init__(self, queue: JobQueue, job_id: int):
-        super().__init__(name=f"job-heartbeat-{job_id}", daemon=True)
-        self.queue, self.job_id = queue, job_id
-        self._done = threading.Event()
-
-    def run(self) -> None:
-        while not self._done.wait(self.queue.heartbeat_s):
-            try:
-                self.queue.live.update(self.job_id, heartbeat_at=utcnow())
-            except Exception:  # a missed beat is harmless; a dead heartbeat thread is not
-                log.exception("job %s: heartbeat not written", self.job_id)
-
-    def stop(self) -> None:
-        self._done.set()
+def _held(holder: str) -> tuple:
+    """The conditions under which attempt `holder` still holds its job."""
+    return Job.status == "running", Job.worker == holder

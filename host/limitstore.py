@@ -27,6 +27,7 @@ from flask import Flask
 from limits.storage import Storage, storage_from_string
 
 EXTENSION = "shopwright.limits"
+MIN_SQLITE = (3, 35)  # INSERT ... RETURNING
 PURGE_EVERY_S = 60.0  # how often one process sweeps expired counters out of the file
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, "
@@ -53,6 +54,7 @@ class SQLiteStorage(Storage):
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, clock: Callable[[], float] = time.time,
                  **options: Any) -> None:
+        check_sqlite_version()
         # Like SQLAlchemy's URLs: sqlite:///relative/path, sqlite:////absolute/path.
         self.path = uri.removeprefix("sqlite:///")
         if not self.path or self.path == uri:
@@ -79,7 +81,9 @@ class SQLiteStorage(Storage):
             self._connection, self._pid = connection, os.getpid()
         return self._connection
 
-    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+    def incr(self, key: str, expiry: float, amount: int = 1, elastic_expiry: bool = False) -> int:
+        # `elastic_expiry`: what limits 3.x/4.x pass (always False from the fixed-window limiter);
+        # accepted so a stray older `limits` cannot turn every request into a TypeError.
         now = self.clock()
         with self._lock:
             db = self._db()
@@ -123,6 +127,16 @@ class SQLiteStorage(Storage):
             if self._connection is not None and self._pid == os.getpid():
                 self._connection.close()
             self._connection = None
+
+
+def check_sqlite_version(version: tuple[int, ...] | None = None) -> None:
+    """Refuse to start on a SQLite too old for the counters' one-statement upsert."""
+    version = version or sqlite3.sqlite_version_info
+    if tuple(version[:2]) < MIN_SQLITE:
+        found = ".".join(map(str, version))
+        raise RuntimeError(f"the rate-limit store needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer "
+                           f"(INSERT ... RETURNING); this Python's sqlite3 module uses SQLite {found}. "
+                           "Use a newer Python or set rate_limit_storage_url (redis://... or memory://)")
 
 
 def storage_url(config: dict[str, Any]) -> str:

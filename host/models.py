@@ -88,16 +88,17 @@ class AdminUser(ShopOwned, Base):
 
 
 class SignInFailure(ShopOwned, Base):
-    """Failed sign-ins on one account from one client address since its last successful sign-in:
-    what the dashboard's notice counts. One row per address (not per attempt), so a flood of
-    guesses cannot grow the table past the number of addresses it comes from."""
+    """Failed sign-ins on one account from one client address (IPv4, or an IPv6 /64) since its last
+    successful sign-in: what the dashboard's notice counts. One row per address (not per attempt),
+    so a flood of guesses cannot grow the table past the number of addresses it comes from."""
 
     __tablename__ = "sign_in_failures"
     __table_args__ = (UniqueConstraint("admin_user_id", "address"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     admin_user_id: Mapped[int] = mapped_column(ForeignKey("admin_users.id", ondelete="CASCADE"), index=True)
     address: Mapped[str] = mapped_column(String(64))
-    failures: Mapped[int] = mapped_column(default=0)
+    failures: Mapped[int] = mapped_column(default=0)  # wrong passwords
+    refused: Mapped[int] = mapped_column(default=0, server_default="0")  # turned away unchecked: over a limit
     first_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_at: Mapped[datetime] = mapped_column(default=utcnow)
 

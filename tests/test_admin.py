@@ -14,8 +14,11 @@ from sqlalchemy import event, select
 
 import tests.widget_doubles as shelf
 from host.admin.auth import throttle
+from host.admin.core import EXTENSION as ADMIN
 from host.admin.forms import parse_origins
+from host.admin.throttle import LoginThrottle
 from host.api.auth import key_usage
+from host.limitstore import SQLiteStorage
 from host.models import AdminUser, Shop, SignInFailure
 from host.testing import add_fixture_shop, admin_client
 from tests.plugin_doubles import make_plugin
@@ -145,8 +148,83 @@ def test_after_many_failures_each_failing_address_gets_one_guess(sw_app_factory)
         # The account backs off: a new address gets one guess, an address that failed gets none.
         assert sign_in(client_at(app, "10.0.0.50"), shop, email, "wrong").status_code == 429
         late = sign_in(client_at(app, "10.0.0.9"), shop, email, PASSWORD)
-        assert late.status_code == 429 and "Wait 15 minutes" in text(late)
+        assert late.status_code == 429 and "under attack" in text(late) and "wait 15 minutes" in text(late)
+    # A fresh address waits its turn (one every few seconds for the whole account), then gets in.
+    waiting = sign_in(client_at(app, "10.0.0.99"), shop, "owner@acme.example", PASSWORD)
+    assert waiting.status_code == 429 and "under attack" in text(waiting)
+    assert re.search(r"Try again in [1-5] seconds?\.", text(waiting))
+    let_the_turn_pass(app, ("acme", "owner@acme.example"))
     assert sign_in(client_at(app, "10.0.0.99"), shop, "owner@acme.example", PASSWORD).status_code == 302
+
+
+def let_the_turn_pass(app, account):
+    """What waiting ADMIN_ATTACK_SPACING_S seconds does, without waiting: the account's turn ends."""
+    with app.app_context():
+        guard = throttle()
+        guard.storage.clear(guard._turn(account))
+
+
+def test_under_attack_fresh_addresses_take_turns_and_the_owner_gets_in(sw_app_factory):
+    """A crowd of fresh addresses (a botnet) gets one guess per turn for the whole account, not one
+    guess each at once; an address turned away is not counted as failing, so the owner, told to
+    wait a few seconds, then signs in."""
+    app = sw_app_factory(ADMIN_ACCOUNT_LOCK_AFTER=5)
+    shop = add_fixture_shop(app)
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    account = ("acme", "owner@acme.example")
+    for n in range(5):
+        sign_in(client_at(app, f"10.2.0.{n}"), shop, "owner@acme.example", "wrong")
+    with app.app_context():
+        assert throttle().under_attack(account)
+    first = sign_in(client_at(app, "10.2.1.1"), shop, "owner@acme.example", "wrong")
+    assert first.status_code == 429 and "under attack" in text(first)  # checked: its one guess, then locked
+    crowd = [sign_in(client_at(app, f"10.2.2.{n}"), shop, "owner@acme.example", "wrong") for n in range(20)]
+    assert all(r.status_code == 429 and "Try again in" in text(r) for r in crowd)  # none was checked
+    assert sum(failures_recorded(shop, "owner@acme.example").values()) == 6
+    owner = client_at(app, "10.2.2.7")  # the owner, unlucky enough to share an address with the crowd
+    told = sign_in(owner, shop, "owner@acme.example", PASSWORD)
+    assert told.status_code == 429 and "This account is under attack" in text(told)
+    let_the_turn_pass(app, account)
+    assert sign_in(owner, shop, "owner@acme.example", PASSWORD).status_code == 302
+
+
+def test_an_ipv6_slash_64_counts_as_one_address(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    answers = [sign_in(client_at(app, f"2001:db8:1:2::{n:x}"), shop, "owner@acme.example", "wrong")
+               for n in range(1, 7)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 401, 429, 429]
+    assert sign_in(client_at(app, "2001:db8:1:2:ffff::1"), shop, "owner@acme.example", PASSWORD).status_code == 429
+    assert failures_recorded(shop, "owner@acme.example") == {"2001:db8:1:2::/64": 5}  # one row, not six
+    assert sign_in(client_at(app, "2001:db8:1:3::1"), shop, "owner@acme.example", PASSWORD).status_code == 302
+
+
+def test_an_ipv6_slash_64_shares_one_address_limit(sw_app_factory):
+    app = sw_app_factory(ADMIN_LOGIN_IP_LIMIT="3 per 1 hour")
+    shop = add_fixture_shop(app)
+    for n in range(3):
+        sign_in(client_at(app, f"2001:db8::{n + 1}"), shop, f"guess{n}@acme.example", "wrong")
+    throttled = sign_in(client_at(app, "2001:db8::ffff"), shop, "owner@acme.example", PASSWORD)
+    assert throttled.status_code == 429 and "from your network" in text(throttled)
+
+
+def test_the_notice_counts_attempts_refused_unchecked(app, shop, tmp_path):
+    """10 guesses from one address: 5 checked and failed, 5 turned away while it was locked out;
+    the notice counts all 10, though the database is written once a second, not per attempt."""
+    frozen = SQLiteStorage(f"sqlite:///{tmp_path / 'limits.db'}", clock=lambda: 1000.0)  # all in one second
+    app.extensions[ADMIN].throttle = LoginThrottle(app.config, frozen)
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    attacker = client_at(app, "203.0.113.5")
+    for i in range(10):
+        sign_in(attacker, shop, "owner@acme.example", f"wrong {i}")
+    with shop.state.db.session() as db:
+        assert db.execute(select(SignInFailure.failures, SignInFailure.refused)).all() == [(5, 1)]  # 4 wait
+    home = client_at(app, "198.51.100.4")
+    assert sign_in(home, shop, "owner@acme.example", PASSWORD).status_code == 302
+    page = text(home.get("/admin/dashboard"))
+    assert re.search(r"10 sign-in attempts from\s+1 address\s", page)
+    assert re.search(r"5 with a wrong password, and 5\s+turned away unchecked", page)
+    assert "<code>203.0.113.5</code> (10)" in page
+    assert "was not affected" not in page and 'href="/admin/account"' in page
 
 
 def test_parallel_wrong_passwords_are_all_counted(sw_app_factory):
@@ -272,7 +350,8 @@ def test_the_dashboard_tells_the_owner_their_account_was_under_attack(app, shop)
     assert sign_in(phone, shop, "owner@acme.example", PASSWORD).status_code == 302
     page = text(phone.get("/admin/dashboard"))
     assert "Someone tried to sign in to your account" in page
-    assert re.search(r"6 failed sign-in attempts from\s+3 addresses\s+since your sign-in of", page)
+    assert re.search(r"6 sign-in attempts from\s+3 addresses\s+since your sign-in of", page)
+    assert "6 with a wrong password." in page
     assert "<code>203.0.113.1</code> (3)" in page
     dismissed = phone.post("/admin/dashboard/sign-in-notice/dismiss",
                            data={"csrf_token": token(phone, "/admin/dashboard")})
@@ -280,6 +359,46 @@ def test_the_dashboard_tells_the_owner_their_account_was_under_attack(app, shop)
     assert "Someone tried to sign in" not in text(phone.get("/admin/dashboard"))
     assert sign_in(client_at(app, "198.51.100.4"), shop, "owner@acme.example", PASSWORD).status_code == 302
     assert "Someone tried to sign in" not in text(home.get("/admin/dashboard"))  # nothing new since
+
+
+# -- your account ------------------------------------------------------------------------------
+def change_password(client, current, new, confirm=None):
+    return client.post("/admin/account", data={"csrf_token": token(client, "/admin/account"), "current": current,
+                                                "new": new, "confirm": new if confirm is None else confirm})
+
+
+@pytest.mark.parametrize("role", ["owner", "editor"])
+def test_a_signed_in_user_changes_their_password(app, shop, role):
+    shop.add_user("me@acme.example", PASSWORD, role)
+    here, elsewhere = client_at(app, "198.51.100.4"), client_at(app, "192.0.2.10")
+    for client in (here, elsewhere):
+        assert sign_in(client, shop, "me@acme.example", PASSWORD).status_code == 302
+    page = text(here.get("/admin/dashboard"))
+    assert 'href="/admin/account"' in page  # from every page's top bar
+    form = text(here.get("/admin/account"))
+    assert "Change your password" in form and 'autocomplete="current-password"' in form
+    wrong = change_password(here, "not my password", "a brand new secret")
+    assert wrong.status_code == 422 and "That is not your current password." in text(wrong)
+    differ = change_password(here, PASSWORD, "a brand new secret", "a brand new secreT")
+    assert differ.status_code == 422 and "The two new passwords differ." in text(differ)
+    short = change_password(here, PASSWORD, "short")
+    assert short.status_code == 422 and "Your password was not changed" in text(short)
+    changed = change_password(here, PASSWORD, "a brand new secret")
+    assert changed.status_code == 302 and "Your password was changed" in text(here.get("/admin/account"))
+    assert here.get("/admin/dashboard").status_code == 200  # this session stays
+    assert elsewhere.get("/admin/dashboard").status_code == 302  # every other one is signed out
+    assert sign_in(client_at(app, "192.0.2.11"), shop, "me@acme.example", PASSWORD).status_code == 401
+    assert sign_in(client_at(app, "192.0.2.12"), shop, "me@acme.example", "a brand new secret").status_code == 302
+
+
+def test_guessing_the_current_password_counts_against_the_address(sw_app_factory):
+    app = sw_app_factory(ADMIN_LOGIN_IP_LIMIT="3 per 1 hour")
+    shop = add_fixture_shop(app)
+    shop.add_user("me@acme.example", PASSWORD, "editor")
+    client = client_at(app, "198.51.100.4")
+    assert sign_in(client, shop, "me@acme.example", PASSWORD).status_code == 302
+    answers = [change_password(client, f"guess {n}", "a brand new secret").status_code for n in range(4)]
+    assert answers == [422, 422, 422, 429]
 
 
 # -- plugins -----------------------------------------------------------------------------------

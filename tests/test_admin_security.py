@@ -68,6 +68,8 @@ def forms(shop, draft_id, job_id):
         (f"/admin/drafts/{draft_id}/edit", {"content-description_html": "x"}),
         (f"/admin/drafts/{draft_id}/reject", {}),
         ("/admin/shop", {"name": "Taken over", "theme": "default", "allowed_origins": "https://evil.example"}),
+        ("/admin/account", {"current": "correct horse battery", "new": "taken over 12345",
+                            "confirm": "taken over 12345"}),
     ]
 
 

@@ -16,6 +16,7 @@ from host.app import create_app, state_of
 from host.models import Event, Product, Variant
 from host.pluginmeta import PluginMeta
 from host.shops import create_shop
+from host.testing import build_app
 
 SECRET = "sk-live-do-not-echo-0123456789"
 
@@ -241,6 +242,69 @@ def test_keys_with_spaces_are_the_stored_keys_so_a_repeat_is_a_409(app, client, 
     blank = client.post(f"/api/v1/products/{pid}/reviews", json={"external_id": "  ", "rating": 1}, headers=auth)
     assert blank.status_code == 422 and "external_id" in blank.json["error"]["fields"]
     assert client.post("/api/v1/customers", json={"email": "CY@example.com"}, headers=auth).status_code == 409
+
+
+@pytest.fixture
+def store_app(tmp_path):
+    """An app on SQLite, or on a PostgreSQL server when SHOPWRIGHT_TEST_POSTGRES names one."""
+    app = build_app(tmp_path)
+    yield app
+    state_of(app).close()
+
+
+def an_order(number: str, quantity: int) -> dict:
+    return {"number": number, "customer_email": "cy@example.com", "lines": [{"sku": "kettle-1", "quantity": quantity}]}
+
+
+def then_another_writer(monkeypatch, module, name: str, write) -> None:
+    """Run `write()` (another writer, in a transaction of its own) once, just after `module.name`
+    returns: two writers interleaved at a chosen moment, deterministically."""
+    original = getattr(module, name)
+
+    def interleaved(*args, **kwargs):
+        result = original(*args, **kwargs)
+        monkeypatch.setattr(module, name, original)  # once; the other writer's import runs it plainly
+        write()
+        return result
+
+    monkeypatch.setattr(module, name, interleaved)
+
+
+@pytest.mark.parametrize("moment", ["validate_records", "resolve"])
+def test_a_key_another_writer_stores_meanwhile_is_a_409_and_keeps_its_record(store_app, monkeypatch, moment):
+    """The other writer stores order 1002 before the create's transaction looks for it
+    (after validate_records) or after it looked and before it inserts (after resolve). Either
+    way: 409 naming 1002, the other writer's lines kept, and nothing of the list written."""
+    import host.importers as importers
+
+    shop_id, auth = make_key(store_app)
+    seed_product(store_app, shop_id, "kettle")
+    client = store_app.test_client()
+    assert client.post("/api/v1/customers", json={"email": "cy@example.com"}, headers=auth).status_code == 201
+    theirs = lambda: importers.import_records(state_of(store_app), shop_id, "orders", [an_order("1002", 5)])  # noqa: E731
+    then_another_writer(monkeypatch, importers, moment, theirs)
+    raced = client.post("/api/v1/orders", json=[an_order("1003", 1), an_order("1002", 1)], headers=auth)
+    assert raced.status_code == 409 and "'1002' exists already" in raced.json["error"]["message"], raced.json
+    assert raced.json["error"]["fields"] == {"2": {"number": ["'1002' exists already in the shop"]}}
+    orders = client.get("/api/v1/orders", headers=auth).json["items"]
+    assert [(order["number"], order["lines"][0]["quantity"]) for order in orders] == [("1002", 5)]
+
+
+def test_a_list_with_one_stored_key_is_a_409_and_writes_nothing(app, client, shop):
+    shop_id, auth = shop
+    pid = seed_product(app, shop_id, "chair")
+    assert client.post("/api/v1/customers", json={"email": "bo@example.com"}, headers=auth).status_code == 201
+    both = client.post("/api/v1/customers", json=[{"email": "al@example.com"}, {"email": "BO@example.com"}],
+                       headers=auth)
+    assert both.status_code == 409, both.json
+    assert both.json["error"]["message"] == "a customer with email 'bo@example.com' exists already"
+    assert [c["email"] for c in client.get("/api/v1/customers", headers=auth).json["items"]] == ["bo@example.com"]
+    reviews = [{"external_id": "r1", "rating": 5}, {"external_id": "r2", "rating": 4}]
+    assert client.post(f"/api/v1/products/{pid}/reviews", json=reviews[1], headers=auth).status_code == 201
+    again = client.post(f"/api/v1/products/{pid}/reviews", json=reviews, headers=auth)
+    assert again.status_code == 409 and set(again.json["error"]["fields"]) == {"2"}
+    assert [r["external_id"] for r in client.get(f"/api/v1/products/{pid}/reviews", headers=auth).json["items"]] == [
+        "r2"]
 
 
 HUGE = 2**64

@@ -369,3 +369,87 @@ def test_plugins_json_uses_the_api_key(app, client, key_a):
     admin = client.get("/-/plugins.json", environ_base=remote, headers=bearer(key)).json
     assert all("shops" not in p for p in anonymous["plugins"])
     assert all("shops" in p for p in admin["plugins"])
+
+
+# -- what a review of the key and limit changes found ------------------------------------------
+def test_a_key_made_without_scopes_cannot_manage_keys_or_plugins(app, client):
+    from host.testing import add_fixture_shop
+
+    shop = add_fixture_shop(app)
+    plain = shop.api_key()  # what `shopwright apikey create` without --scope makes too
+    assert client.get("/api/v1/products", headers=bearer(plain)).status_code == 200
+    assert assert_json_error(client.get("/api/v1/keys", headers=bearer(plain)), 403)["scope"] == "admin:keys"
+    assert assert_json_error(client.get("/api/v1/plugins", headers=bearer(plain)), 403)["scope"] == "admin:plugins"
+    manager = shop.api_key("admin:keys", name="manager")  # named explicitly: granted
+    assert client.get("/api/v1/keys", headers=bearer(manager)).status_code == 200
+
+
+def test_the_api_never_shows_who_revoked_a_key_by_email(app, client, key_a):
+    shop_id, key = key_a
+    with state_of(app).db.session() as session:
+        create_key(session, shop_id, "old", ["read:catalog"])
+        old = session.scalar(select(ApiKey.id).where(ApiKey.name == "old"))
+        revoke_key(session, shop_id, old, "user:owner@acme.example")
+    answer = client.get(f"/api/v1/keys/{old}", headers=bearer(key))
+    assert answer.json["revoked_by"] == "admin user"
+    assert "owner@acme.example" not in client.get("/api/v1/keys", headers=bearer(key)).get_data(as_text=True)
+
+
+def test_the_store_takes_what_limits_3_and_4_pass(tmp_path):
+    """limits 3.x/4.x's fixed-window limiter calls incr(key, expiry, elastic_expiry=False, amount=cost)."""
+    store = SQLiteStorage(f"sqlite:///{tmp_path / 'limits.db'}")
+    assert store.incr("k", 60, elastic_expiry=False, amount=2) == 2
+    store.close()
+
+
+def test_a_sqlite_too_old_for_the_store_is_named_at_start():
+    from host.limitstore import check_sqlite_version
+
+    with pytest.raises(RuntimeError, match=r"needs SQLite 3\.35 or newer .* uses SQLite 3\.31\.1"):
+        check_sqlite_version((3, 31, 1))
+    check_sqlite_version()  # this Python's: fine
+
+
+def test_a_broken_limits_store_lets_requests_through_and_logs(app, client, key_a, monkeypatch, caplog):
+    from host.limitstore import EXTENSION as LIMITS
+
+    _, key = key_a
+
+    def read_only(*args, **kwargs):
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(app.extensions[LIMITS], "incr", read_only)
+    statuses = [client.get("/api/v1/products", headers=bearer(key)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    logged = [r for r in caplog.records if "rate limit" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].levelname == "ERROR"  # once, not once per request
+
+
+class BrokenDatabase:
+    def session(self):
+        raise sqlite3.OperationalError("database is locked")
+
+
+def test_closing_logs_a_failed_last_flush_instead_of_raising(caplog):
+    from host.api.keyusage import KeyUsage
+
+    usage = KeyUsage(BrokenDatabase(), every_s=3600)
+    usage.note(1)
+    usage.stop()  # before: raised, and AppState.close() skipped the rest
+    assert any("could not record API key use" in r.getMessage() for r in caplog.records)
+
+
+def test_app_close_goes_on_past_a_failing_part(tmp_path, caplog):
+    app = make_app(tmp_path)
+    state = state_of(app)
+    disposed = []
+    dispose = state.db.dispose
+
+    def fail():
+        raise RuntimeError("a part that cannot close")
+
+    state.on_close.insert(0, fail)
+    state.db.dispose = lambda: (disposed.append(True), dispose())
+    state.close()
+    assert disposed == [True]
+    assert any("a part that cannot close" in (r.exc_text or str(r.exc_info)) for r in caplog.records)

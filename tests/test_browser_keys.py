@@ -1,7 +1,7 @@
 """An owner revokes a leaked API key from the Shop settings page, in Chromium: the page lists the
 shop's keys with their last use, asks before revoking, and the key is refused by the API at once;
-and the dashboard tells the owner when their account was under attack. Under the admin's real
-Content-Security-Policy, without a violation."""
+and the dashboard tells the owner when their account was under attack, and links to changing
+their password. Under the admin's real Content-Security-Policy, without a violation."""
 
 from __future__ import annotations
 
@@ -88,10 +88,27 @@ def test_dashboard_tells_the_owner_their_account_was_under_attack(shop, page):
     with live_server(shop.app) as base:
         sign_in(page, base)
         notice = page.get_by_role("alert").filter(has_text="Someone tried to sign in to your account")
-        expect(notice).to_contain_text("6 failed sign-in attempts from 2 addresses")
+        expect(notice).to_contain_text("6 sign-in attempts from 2 addresses")
+        expect(notice).to_contain_text("6 with a wrong password")
         expect(notice).to_contain_text("203.0.113.5 (4)")
         notice.get_by_role("button", name="Dismiss").click()
         expect(page.get_by_text("Notice dismissed.")).to_be_visible()
         expect(page.get_by_text("Someone tried to sign in")).to_have_count(0)
+        settle(page)
+    assert violations == [] and page.js_errors == []
+
+
+def test_the_owner_changes_their_password_from_the_notice(shop, page):
+    guess_from(shop, "203.0.113.5", 2)
+    violations = watch_csp(page)
+    with live_server(shop.app) as base:
+        sign_in(page, base)
+        notice = page.get_by_role("alert").filter(has_text="Someone tried to sign in to your account")
+        notice.get_by_role("link", name="change your password").click()
+        page.get_by_label("Current password").fill(PASSWORD)
+        page.get_by_label("New password", exact=True).fill("a brand new secret")
+        page.get_by_label("New password again").fill("a brand new secret")
+        page.get_by_role("button", name="Change password").click()
+        expect(page.get_by_text("Your password was changed")).to_be_visible()
         settle(page)
     assert violations == [] and page.js_errors == []

@@ -54,6 +54,41 @@ def test_apikey_list_and_revoke(run):
     assert run("apikey", "list", "--shop", "other").output == ""
 
 
+def test_apikey_create_without_scope_grants_no_admin_scope(run):
+    run("apikey", "create", "--shop", "acme", "--name", "plain")
+    scopes = run("apikey", "list", "--shop", "acme").output.split("\t")[3].split(",")
+    assert "read:catalog" in scopes and "write:orders" in scopes
+    assert not [scope for scope in scopes if scope.startswith("admin:")]
+    run("apikey", "create", "--shop", "acme", "--name", "manager", "--scope", "admin:keys", "--scope", "read:catalog")
+    assert run("apikey", "list", "--shop", "acme").output.splitlines()[0].split("\t")[3] == "admin:keys,read:catalog"
+    assert "except the admin:* ones" in " ".join(run("apikey", "create", "--help").output.split())
+
+
+def test_user_set_password(run):
+    from host.app import create_app, state_of
+    from host.models import AdminUser
+    from host.shops import check_password
+
+    run("user", "create", "--shop", "acme", "--email", "owner@acme.example", "--role", "owner",
+        "--password", "correct horse battery")
+    changed = run("user", "set-password", "--shop", "acme", "--email", "Owner@Acme.example",
+                  input="a brand new secret\na brand new secret\n")
+    assert changed.exit_code == 0 and "password changed for owner@acme.example" in changed.output
+    assert "a brand new secret" not in changed.output
+    short = run("user", "set-password", "--shop", "acme", "--email", "owner@acme.example", input="short\nshort\n")
+    assert short.exit_code == 1 and "10 to 1024 characters" in short.output
+    missing = run("user", "set-password", "--shop", "acme", "--email", "nobody@acme.example",
+                  input="a brand new secret\na brand new secret\n")
+    assert missing.exit_code == 1 and "no user nobody@acme.example in shop acme" in missing.output
+    app = create_app()
+    try:
+        with state_of(app).db.session() as db:
+            user = db.query(AdminUser).one()
+            assert check_password(user, "a brand new secret") and user.session_epoch == 1
+    finally:
+        state_of(app).close()
+
+
 HUGE = str(2**64)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from host import PluginMeta, hookimpl
 from host.app import create_app, state_of
-from host.importers import ImportReport, RowError, formats, import_file, import_records, writer
+from host.importers import ImportReport, KeyTaken, RowError, formats, import_file, import_records, writer
 from host.importers.jobs import queue_import, shop_uploads
 from host.models import Customer, Event, Order, OrderLine, Product, Review, Variant
 from host.shops import create_shop
@@ -254,6 +254,38 @@ def test_given_description_marks_copy_hand_written(state, shop):
     assert import_records(state, shop, "products", records).updated == 1
     mug = product(state, shop, "camp-mug")
     assert (mug["description_source"], mug["description_html"]) == ("human", "<p>Written by the owner.</p>")
+
+
+def test_create_only_refuses_stored_keys_and_writes_nothing(state, shop):
+    assert import_records(state, shop, "customers", [{"email": "a@example.com", "first_name": "Ann"}]).ok
+    records = [{"email": "b@example.com"}, {"email": "A@Example.com", "first_name": "Not Ann"}]
+    report = import_records(state, shop, "customers", records, create_only=True)
+    assert failed(report) == [(2, "email")] and report.errors == [KeyTaken(2, "email", "a@example.com")]
+    assert report.as_dict()["errors"][0]["message"] == "'a@example.com' exists already in the shop"
+    with state.db.session() as session:
+        assert [c.first_name for c in session.scalars(select(Customer))] == ["Ann"]  # and no b@ either
+    assert import_records(state, shop, "customers", records[:1], create_only=True).created == 1
+
+
+def test_create_only_reports_a_clash_on_another_column_as_a_changed_shop(state, shop, monkeypatch):
+    """A product created meanwhile with the same sku but another handle: the insert fails on the
+    sku, not the key, so it is no `KeyTaken` but the plain 'changed during the import'."""
+    import host.importers as importers
+
+    original = importers.resolve
+
+    def then_another_writer(*args, **kwargs):
+        found = original(*args, **kwargs)
+        monkeypatch.setattr(importers, "resolve", original)
+        assert import_records(state, shop, "products", [{"handle": "theirs", "title": "T",
+                                                         "variants": [{"sku": "S1", "price": "1"}]}]).ok
+        return found
+
+    monkeypatch.setattr(importers, "resolve", then_another_writer)
+    ours = [{"handle": "ours", "title": "O", "variants": [{"sku": "S1", "price": "2"}]}]
+    report = import_records(state, shop, "products", ours, create_only=True)
+    assert failed(report) == [(0, "")] and "changed during the import" in report.errors[0].message
+    assert not any(isinstance(error, KeyTaken) for error in report.errors)
 
 
 def test_a_sku_of_another_product_is_refused(state, shop):

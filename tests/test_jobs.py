@@ -24,12 +24,14 @@ class Worker:
 
     def __init__(self):
         self.failures_left = 0
+        self.done: list[int] = []  # the attempts of "step" that did their work
 
     @hookimpl
     def register_job_types(self, register):
         register("count", self.count, title="Count products")
         register("flaky", self.flaky)
         register("slow", self.slow)
+        register("step", self.step)
 
     def count(self, job):
         products = job.ctx.products()
@@ -47,6 +49,11 @@ class Worker:
         for _ in range(100):
             job.check_cancelled()
             time.sleep(0.02)
+        return {}
+
+    def step(self, job):
+        job.check_cancelled()
+        self.done.append(job.attempt)
         return {}
 
 
@@ -334,3 +341,168 @@ def test_the_job_page_names_no_server_path(sw_app_factory):
     assert (job.status, job.attempts) == ("failed", 1) and "/srv/private" not in job.error  # gone: not retried
     page = admin_client(app, shop, "owner").get(f"/admin/jobs/{job_id}").get_data(as_text=True)
     assert "people.csv" in page and "/srv/private" not in page and "0a1b" not in page
+
+
+# -- one attempt at a time: recovery, late ends, early cancels, busy ends -------------------------
+def backdate(jobs, job_id):
+    """Make the job's running attempt look as if its process died an hour ago (no beat since)."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from host.joblive import job_live
+    from host.models import utcnow
+
+    long_ago = utcnow() - timedelta(hours=1)
+    jobs._write(job_id, heartbeat_at=long_ago)
+    with jobs.live.engine.begin() as connection:
+        connection.execute(update(job_live).where(job_live.c.job_id == job_id).values(heartbeat_at=long_ago))
+
+
+def test_recovery_leaves_alone_a_job_picked_up_again_meanwhile(shop, monkeypatch):
+    from host.jobs import JobRun
+
+    jobs = shop.state.jobs
+    job_id = jobs.enqueue(shop.id, "worker.count", {})
+    jobs.claim()
+    backdate(jobs, job_id)
+    picked = []
+
+    def claimed_first(*args, forget=jobs.live.forget):  # another worker takes the requeued job right away
+        picked.append(jobs.claim())
+        forget(*args)
+
+    monkeypatch.setattr(jobs.live, "forget", claimed_first)
+    assert jobs.recover_stale() == 1
+    monkeypatch.undo()
+    second = picked[0]
+    assert (second.id, second.attempts) == (job_id, 2)
+    JobRun(jobs, second, None).progress(1, 2, "half way")  # the new attempt's progress and beat count
+    assert (jobs.get(shop.id, job_id).status, jobs.get(shop.id, job_id).progress) == ("running", 0.5)
+    backdate(jobs, job_id)
+    JobRun(jobs, second, None).progress(2, 2, "done")  # it beats again: only its claim time is old
+    assert jobs.recover_stale() == 0
+    jobs.execute(second)
+    job = jobs.get(shop.id, job_id)
+    assert (job.status, job.attempts, job.interrupted) == ("succeeded", 2, 1)
+
+
+def test_a_lost_live_row_is_written_again_by_the_next_beat(shop):
+    from sqlalchemy import delete
+
+    from host.joblive import job_live
+    from host.jobs import JobRun
+
+    jobs = shop.state.jobs
+    job_id = jobs.enqueue(shop.id, "worker.count", {})
+    job = jobs.claim()
+    with jobs.live.engine.begin() as connection:  # say the live file was deleted under the server
+        connection.execute(delete(job_live))
+    JobRun(jobs, job, None).progress(1, 4, "a quarter")
+    assert (jobs.get(shop.id, job_id).progress, jobs.get(shop.id, job_id).message) == (0.25, "a quarter")
+
+
+def test_an_attempt_declared_crashed_that_ends_late_leaves_the_job_to_the_next(shop):
+    jobs = shop.state.jobs
+    job_id = jobs.enqueue(shop.id, "worker.count", {})
+    first = jobs.claim()
+    backdate(jobs, job_id)
+    assert jobs.recover_stale() == 1
+    second = jobs.claim()
+    jobs.execute(first)  # it was alive after all (a paused process) and ends now
+    assert jobs.get(shop.id, job_id).status == "running"
+    assert jobs.live.read([job_id])[job_id].worker == second.worker
+    jobs.execute(second)
+    assert (jobs.get(shop.id, job_id).status, jobs.get(shop.id, job_id).attempts) == ("succeeded", 2)
+
+
+def test_an_attempt_declared_crashed_stops_at_its_next_cancel_check(shop):
+    jobs = shop.state.jobs
+    job_id = jobs.enqueue(shop.id, "worker.step", {})
+    first = jobs.claim()
+    backdate(jobs, job_id)
+    assert jobs.recover_stale() == 1
+    second = jobs.claim()
+    jobs.execute(first)
+    assert shop.worker.done == [] and jobs.get(shop.id, job_id).status == "running"
+    jobs.execute(second)
+    assert shop.worker.done == [2] and jobs.get(shop.id, job_id).status == "succeeded"
+
+
+def test_a_cancel_between_the_claim_and_its_live_row_is_kept(shop, monkeypatch):
+    jobs = shop.state.jobs
+    job_id = jobs.enqueue(shop.id, "worker.step", {})
+
+    def cancelled_first(*args, start=jobs.live.start):
+        assert jobs.cancel(shop.id, job_id).cancel_requested
+        start(*args)
+
+    monkeypatch.setattr(jobs.live, "start", cancelled_first)
+    jobs.execute(jobs.claim())
+    assert jobs.get(shop.id, job_id).status == "cancelled" and shop.worker.done == []
+
+
+def busy_ends(jobs, monkeypatch, times):
+    """The job row's "succeeded" write fails `times` times as if SQLite stayed locked."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    left = [times]
+
+    def write(*args, original=jobs._write, **values):
+        if values.get("status") == "succeeded" and left[0]:
+            left[0] -= 1
+            raise OperationalError("UPDATE jobs", {}, sqlite3.OperationalError("database is locked"))
+        return original(*args, **values)
+
+    monkeypatch.setattr(jobs, "_write", write)
+    monkeypatch.setattr(jobs, "settle_delays_s", (0, 0, 0), raising=False)
+
+
+def test_the_end_of_a_job_is_written_again_while_the_database_is_busy(shop, monkeypatch):
+    jobs = shop.state.jobs
+    job_id = jobs.enqueue(shop.id, "worker.step", {})
+    busy_ends(jobs, monkeypatch, times=3)
+    assert jobs.run_pending() == 1
+    job = jobs.get(shop.id, job_id)
+    assert (job.status, job.attempts, job.error) == ("succeeded", 1, "") and shop.worker.done == [1]
+    assert jobs.live.read([job_id]) == {}
+
+
+def test_an_end_that_stays_unwritten_is_left_to_recovery_and_not_blamed_on_the_plugin(shop, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    jobs = shop.state.jobs
+    job_id = jobs.enqueue(shop.id, "worker.step", {})
+    busy_ends(jobs, monkeypatch, times=4)
+    with pytest.raises(OperationalError):
+        jobs.run_pending()
+    job = jobs.get(shop.id, job_id)
+    assert (job.status, job.error) == ("running", "") and job_id in jobs.live.read([job_id])
+    assert shop.state.lifecycle.describe_one(shop.id, "worker")["last_error"] in ("", None)
+
+
+def test_the_live_table_comes_with_the_schema_on_every_engine(sw_app):
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import inspect
+
+    from host.app import state_of
+    from host.db import alembic_config
+    from host.models import Base
+
+    db = state_of(sw_app).db
+
+    def schema():
+        with db.engine.connect() as connection:
+            return inspect(connection).has_table("job_live"), compare_metadata(
+                MigrationContext.configure(connection), Base.metadata)
+
+    assert schema() == (True, [])  # a new database: created from the models
+    command.downgrade(alembic_config(db.url), "0004")
+    assert inspect(db.engine).has_table("job_live") is False
+    command.upgrade(alembic_config(db.url), "head")
+    assert schema() == (True, [])  # an upgraded one: created by the migration
+

@@ -6,6 +6,7 @@ lookup (the host's templates, then each plugin's `templates/` folder), the login
 the admin pages plugins register.
 
 Modules: `core` (blueprint, current user, roles, errors, navigation), `auth` (sign in/out),
+`account` (the signed-in user's own password),
 `throttle` (slowing sign-in guessers), `attacks` (telling a user of failed sign-ins),
 `dashboard`, `plugins` (list, enable/disable, settings forms), `uploads`, `jobs`, `drafts`
 (review queue; the logic is `host.drafts`), `pages` (plugin pages), `shop` (shop settings),
@@ -20,7 +21,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from host.admin import auth, dashboard, drafts, jobs, models, pages, plugins, shop, uploads  # noqa: F401  (routes)
+from host.admin import account, auth, dashboard, drafts, jobs, models, pages, plugins, shop, uploads  # noqa: F401  (routes)
 from host.admin.core import EXTENSION, HOST_DIR, admin
 from host.admin.pages import AdminPages
 from host.admin.throttle import LoginThrottle

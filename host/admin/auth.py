@@ -1,16 +1,17 @@
 """Signing in and out of the admin.
 
 Guessers are slowed by `host.admin.throttle` (per address, per account and address, and an
-account-wide back-off that never locks out an address which has not been failing), with counters
-every server process shares. Failed sign-ins on a real account are also kept per address, so the
-user's dashboard can tell them afterwards that their account was under attack
-(`host.admin.attacks`).
+account-wide back-off that never locks out an address which has not been failing, only makes it
+wait a few seconds), with counters every server process shares. Failed and refused sign-ins on a
+real account are also kept per address, so the user's dashboard can tell them afterwards that
+their account was under attack (`host.admin.attacks`).
 
 A successful sign-in replaces the whole session (new CSRF token too), and signing out clears it.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -26,8 +27,13 @@ from host.models import AdminUser, Shop
 from host.shops import check_password
 
 WRONG = "That shop, email and password do not match an account."
-LOCKED = "Too many failed sign-in attempts. Wait {minutes} minutes and try again."
+LOCKED = "Too many failed sign-in attempts. Wait {minutes} and try again."
 THROTTLED = "Too many failed sign-in attempts from your network. Try again later."
+UNDER_ATTACK = ("This account is under attack: many failed sign-ins from other addresses. While that lasts, "
+                "an address that gets the password wrong is locked out of it: wait {minutes} and "
+                "try again, or sign in from another network.")
+SPACED = ("This account is under attack: many failed sign-ins from other addresses, so sign-ins to it are "
+          "slowed down. Try again in {seconds}.")
 
 
 @dataclass(frozen=True)
@@ -51,23 +57,49 @@ def _dummy_hash() -> str:
 def attempt(shop_slug: str, email: str, password: str, ip: str) -> LoginOutcome:
     """Sign in, or say why not; the same steps and answers whether or not the account exists."""
     guard = throttle()
-    if not guard.address_attempt(ip):
-        return LoginOutcome(None, message=THROTTLED, status=429)
     named = (shop_slug.strip(), email.strip().lower())
-    locked = LoginOutcome(None, message=LOCKED.format(minutes=f"{guard.lock_minutes:g}"), status=429)
-    if not guard.attempt(named, ip):
-        return locked
+    if not guard.address_attempt(ip):
+        _refused(guard, named, ip)
+        return LoginOutcome(None, message=THROTTLED, status=429)
+    verdict = guard.attempt(named, ip)
+    if not verdict.allowed:
+        _refused(guard, named, ip)
+        if verdict.reason == "spacing":
+            return LoginOutcome(None, message=SPACED.format(seconds=_count(verdict.retry_after_s, "second")),
+                                status=429)
+        return _locked(guard, named, minutes=math.ceil(verdict.retry_after_s / 60))
     account = _account(*named)
     if account is None:
         check_password_hash(_dummy_hash(), password)
     elif check_password(account, password):
         guard.succeeded(named, ip)
         with state().db.session() as db:
-            attacks.signed_in(db, account.id, ip)
+            attacks.signed_in(db, account.id, ip, pending=lambda address: guard.take_refused(named, address))
         return LoginOutcome(account.id, account.shop_id)
     else:
         attacks.record_failure(state().db, account, ip)
-    return locked if guard.failed(named, ip) else LoginOutcome(None, message=WRONG, status=401)
+    if guard.failed(named, ip):
+        return _locked(guard, named, minutes=math.ceil(guard.lock_minutes))
+    return LoginOutcome(None, message=WRONG, status=401)
+
+
+def _locked(guard: LoginThrottle, named: tuple[str, str], minutes: int) -> LoginOutcome:
+    message = UNDER_ATTACK if guard.under_attack(named) else LOCKED
+    return LoginOutcome(None, message=message.format(minutes=_count(minutes, "minute")), status=429)
+
+
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}{'' if number == 1 else 's'}"
+
+
+def _refused(guard: LoginThrottle, named: tuple[str, str], ip: str) -> None:
+    """An attempt turned away unchecked still goes into the account's notice (written at most once
+    a second per account and address; the account is looked up only then)."""
+    count = guard.refused(named, ip)
+    if count:
+        account = _account(*named)
+        if account is not None:
+            attacks.record_failure(state().db, account, ip, refused=count)
 
 
 def _account(shop_slug: str, email: str) -> AdminUser | None:

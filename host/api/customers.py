@@ -46,7 +46,7 @@ def get_customer(customer_id: int):
 @api.post("/customers")
 @operation("Create customers (one object or a list)", tag=TAG, scope="write:customers", body=s.CustomerIn, many=True,
            responses={201: (s.CustomerOut, s.CustomerRef, s.CustomerOutList, s.CustomerList),
-                      409: "the email exists already", 422: "validation failed"})
+                      409: "an email exists already; nothing was written", 422: "validation failed"})
 def create_customers(body: Any):
     """The answer carries PII only when the key also holds read:customers (else `CustomerRef`)."""
     key = current_key()

@@ -16,7 +16,7 @@ from marshmallow import Schema, fields
 from host.api.auth import current_key, forget_keys
 from host.api.errors import ApiError
 from host.api.routing import api, operation, state
-from host.apikeys import ApiKeyError, get_key, list_keys, revoke_key
+from host.apikeys import ApiKeyError, get_key, list_keys, public_actor, revoke_key
 from host.models import ApiKey
 
 TAG = "keys"
@@ -33,7 +33,8 @@ class KeyOut(Schema):
     last_used_at = fields.DateTime(allow_none=True, metadata={
         "description": "when the key was last used, to within a minute; null: never"})
     revoked_at = fields.DateTime(allow_none=True)
-    revoked_by = fields.String(metadata={"description": '"user:<email>", "api:<key name>" or "cli"'})
+    revoked_by = fields.String(metadata={"description": 'who revoked it: "admin user" (someone in the admin; '
+                                                        'never their email), "api:<key name>" or "cli"'})
 
 
 class KeyList(Schema):
@@ -41,10 +42,10 @@ class KeyList(Schema):
 
 
 def key_dict(row: ApiKey) -> dict[str, Any]:
-    """A key as the API, the admin and the CLI show it: never its hash, never its secret."""
+    """A key as the API shows it: never its hash, never its secret, never an owner's email."""
     return {"id": row.id, "name": row.name, "prefix": row.prefix, "scopes": list(row.scopes or []),
             "revoked": row.revoked, "created_at": _iso(row.created_at), "last_used_at": _iso(row.last_used_at),
-            "revoked_at": _iso(row.revoked_at), "revoked_by": row.revoked_by or ""}
+            "revoked_at": _iso(row.revoked_at), "revoked_by": public_actor(row.revoked_by or "")}
 
 
 def _iso(value) -> str | None:

@@ -36,7 +36,8 @@ class KeyUsage:
 
     def note(self, key_id: int) -> None:
         """A request used `key_id` now; cheap enough for every request."""
-        self._seen[key_id] = time.time()
+        with self._lock:  # `flush` swaps the dict under the same lock
+            self._seen[key_id] = time.time()
         if self._pid != os.getpid():  # first use in this process (the thread does not survive a fork)
             self._start()
 
@@ -61,7 +62,10 @@ class KeyUsage:
         if self._thread is not None and self._pid == os.getpid():
             self._thread.join(timeout=5)
         self._thread = None
-        self.flush()
+        try:
+            self.flush()
+        except Exception:  # closing must go on (jobs, database); the figure is only a minute older
+            log.exception("could not record API key use while closing")
 
     def _start(self) -> None:
         with self._lock:

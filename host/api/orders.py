@@ -44,7 +44,8 @@ def get_order(order_id: int):
 
 @api.post("/orders")
 @operation("Record orders (one object or a list)", tag=TAG, scope="write:orders", body=s.OrderIn, many=True,
-           responses={201: (s.OrderOut, s.OrderList), 409: "the order number exists already", 422: "validation failed"})
+           responses={201: (s.OrderOut, s.OrderList), 409: "an order number exists already; nothing was written",
+                      422: "validation failed"})
 def create_orders(body: Any):
     records, single = as_list(json_body())
     numbers = [record["number"] for record in records]

@@ -78,7 +78,8 @@ def _read_one(by: str, value):
 
 @api.post("/products")
 @operation("Create products (one object or a list)", tag=TAG, scope="write:catalog", body=s.ProductIn, many=True,
-           responses={201: (s.ProductOut, s.ProductList), 409: "a handle exists already", 422: "validation failed"})
+           responses={201: (s.ProductOut, s.ProductList), 409: "a handle exists already; nothing was written",
+                      422: "validation failed"})
 def create_products(body: Any):
     """A list body answers `{"items": [...]}`; a single object answers the product."""
     records, single = as_list(json_body())

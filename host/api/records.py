@@ -1,5 +1,9 @@
 """API writes of products, customers, orders and reviews go through the importers'
-`import_records`, so a record posted to the API and a row of a CSV are validated alike."""
+`import_records`, so a record posted to the API and a row of a CSV are validated alike.
+
+A POST creates and never replaces: the importer runs create-only, and its write transaction is
+the one authority on "exists already" (a check of our own before it would leave a gap in which
+another writer's record could be overwritten)."""
 
 from __future__ import annotations
 
@@ -7,24 +11,36 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import jsonify
-from sqlalchemy import select
 
 from host.api.errors import ApiError
 from host.api.routing import state
+from host.importers.report import ImportReport, KeyTaken
 from host.importers.schemas import normal_key
 
 
-def import_or_fail(shop_id: int, kind: str, records: list[dict[str, Any]], single: bool) -> dict[str, Any]:
-    """Run `import_records`; raise 422 with field messages when any record is rejected."""
+def import_or_fail(shop_id: int, kind: str, records: list[dict[str, Any]], single: bool,
+                   label: str = "a record keyed") -> dict[str, Any]:
+    """Create the records with `import_records` (create-only); raise 409 naming the key when one
+    exists already, else 422 with field messages when any record is rejected."""
     try:
         from host.importers import import_records
     except ImportError as exc:  # the importers package is missing or broken on this install
         raise ApiError(501, f"imports are not available on this server: {exc}") from exc
-    report = import_records(state(), shop_id, kind, records)
+    report = import_records(state(), shop_id, kind, records, create_only=True)
     if not report.ok:
-        raise ApiError(422, "validation failed", fields=report_fields(report.errors, single),
-                       extra={"report": report.as_dict()})
+        raise refusal(report, single, label)
     return report.as_dict()
+
+
+def refusal(report: ImportReport, single: bool, label: str) -> ApiError:
+    """409 when any key is taken (sending the request again cannot succeed), else 422; either
+    way every row error is in `fields` and the report, and nothing was written."""
+    fields, extra = report_fields(report.errors, single), {"report": report.as_dict()}
+    taken = [error.value for error in report.errors if isinstance(error, KeyTaken)]
+    if not taken:
+        return ApiError(422, "validation failed", fields=fields, extra=extra)
+    more = f" (and {len(taken) - 1} more)" if len(taken) > 1 else ""
+    return ApiError(409, f"{label} {taken[0]!r} exists already{more}", fields=fields, extra=extra)
 
 
 def report_fields(errors: list, single: bool) -> dict[str, Any]:
@@ -41,18 +57,6 @@ def as_list(body: Any) -> tuple[list[dict[str, Any]], bool]:
     return ([body], True) if isinstance(body, dict) else (list(body), False)
 
 
-def check_new(shop_id: int, column, values: list[str], label: str) -> None:
-    """POST creates: a natural key sent twice is a 422, one that exists already a 409."""
-    name = column.key
-    if len(set(values)) != len(values):
-        raise ApiError(422, "validation failed", fields={name: [f"two records of this request share one {name}"]})
-    model = column.class_
-    with state().db.session() as session:
-        taken = session.scalars(select(column).where(model.shop_id == shop_id, column.in_(values))).first()
-    if taken is not None:
-        raise ApiError(409, f"{label} {taken!r} exists already", fields={name: ["exists already"]})
-
-
 def fetch_by(shop_id: int, query, column, values: list[str], serialize: Callable[[Any], dict]) -> list[dict]:
     """The rows just imported, in the order they were sent."""
     model = column.class_
@@ -64,13 +68,13 @@ def fetch_by(shop_id: int, query, column, values: list[str], serialize: Callable
 
 def create(shop_id: int, kind: str, query, column, values: list[str], records: list[dict], single: bool,
            serialize: Callable[[Any], dict], label: str):
-    """check_new → import_records → fetch back; the 201 response of every POST create.
+    """import_records (create-only) → fetch back; the 201 response of every POST create.
 
-    Keys are compared as the importer stores them (`normal_key`): " 1001 " is order "1001", so
-    it is a 409 when that exists, never a silent overwrite, and the answer finds what was written.
+    A key sent twice in one request is the importer's 422 (row by row); one the shop has, or gets
+    from another writer while this one runs, its 409. The answer is fetched by the keys as the
+    importer stores them (`normal_key`: " 1001 " is order "1001"), so it finds what was written.
     """
+    import_or_fail(shop_id, kind, records, single, label)
     values = [normal_key(value, email=kind == "customers") for value in values]
-    check_new(shop_id, column, values, label)
-    import_or_fail(shop_id, kind, records, single)
     created = fetch_by(shop_id, query, column, values, serialize)
     return jsonify(created[0] if single and created else {"items": created}), 201

@@ -43,7 +43,7 @@ def list_reviews(product_id: int, query: dict[str, Any]):
 @api.post("/products/<int:product_id>/reviews")
 @operation("Add reviews of a product (one object or a list)", tag=TAG, scope="write:reviews", body=s.ReviewIn,
            many=True, responses={201: (s.ReviewOut, s.ReviewList), 404: "no such product",
-                                 409: "the external_id exists already", 422: "validation failed"})
+                                 409: "an external_id exists already; nothing was written", 422: "validation failed"})
 def create_reviews(product_id: int, body: Any):
     shop_id = current_key().shop_id
     handle = _product_handle(shop_id, product_id)

@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from host.apikeys import API_SCOPES, create_key
+from host.apikeys import DEFAULT_SCOPES, create_key
 from host.importers import KINDS, import_records
 from host.shops import ShopError, create_shop, create_user, get_shop
 
@@ -40,7 +40,8 @@ def _create(state, slug: str, seed: int, credentials: Path) -> Iterator[str]:
     with state.db.session() as session:
         shop = create_shop(session, slug, "Shopwright Demo Outfitters")
         create_user(session, shop.id, f"owner@{slug}.example.com", password, "owner")
-        key = create_key(session, shop.id, "demo", sorted(API_SCOPES))
+        # Everything but revoking keys: the demo key shows the catalogue and plugin APIs.
+        key = create_key(session, shop.id, "demo", sorted({*DEFAULT_SCOPES, "admin:plugins"}))
         shop_id = shop.id
     for kind in KINDS:
         report = import_records(state, shop_id, kind, data.get(kind, []))

@@ -18,6 +18,11 @@ added, and removed when the file no longer lists them), customers by email, orde
 (lines replaced), reviews by external id. Events are appended. Fields a record leaves out keep
 their stored values; a non-empty `description_html` marks the copy hand-written.
 
+`import_records(..., create_only=True)` (the API's POST) never updates: a key the shop has
+already is a `KeyTaken` row error, found inside the write's transaction, and a key another writer
+inserts after that lookup trips its unique constraint and is reported the same way. Either way
+nothing is written, so a create is never a silent overwrite, however the writers interleave.
+
 Row numbers: JSON records count from 1; CSV rows are file lines, the header being line 1 (so
 the first data row is line 2); row 0 is the file as a whole. File formats: `host.importers.formats`,
 `host.importers.csvformat` and `host.importers.shopify`.
@@ -33,8 +38,8 @@ from sqlalchemy.exc import IntegrityError
 from host.importers.formats import MAX_ROWS, as_records, parse_file
 from host.importers.hooks import Notices, collect, send
 from host.importers.records import KINDS, FileProblem, Record
-from host.importers.references import resolve
-from host.importers.report import ImportFailed, ImportReport, Progress, RowError
+from host.importers.references import resolve, taken_keys
+from host.importers.report import ImportFailed, ImportReport, KeyTaken, Progress, RowError
 from host.importers.validate import validate_records
 from host.importers.writer import write
 from host.models import Shop
@@ -42,7 +47,8 @@ from host.models import Shop
 if TYPE_CHECKING:
     from host.app import AppState
 
-__all__ = ["KINDS", "MAX_ROWS", "ImportFailed", "ImportReport", "RowError", "import_file", "import_records"]
+__all__ = ["KINDS", "MAX_ROWS", "ImportFailed", "ImportReport", "KeyTaken", "RowError", "import_file",
+           "import_records"]
 
 ProgressCallback = Callable[[int, int, str], None]
 OnWritten = Callable[[Any, ImportReport], None]  # (the import's session, its report)
@@ -68,14 +74,16 @@ def import_file(state: AppState, shop_id: int, kind: str, filename: str, data: b
 
 
 def import_records(state: AppState, shop_id: int, kind: str, records: list[dict],
-                   progress: ProgressCallback | None = None) -> ImportReport:
-    """Import records already parsed from JSON (the API and the demo loader use this)."""
+                   progress: ProgressCallback | None = None, create_only: bool = False) -> ImportReport:
+    """Import records already parsed from JSON (the API and the demo loader use this).
+
+    `create_only`: refuse, as `KeyTaken` errors, records whose key the shop holds already."""
     check_kind(kind)
     try:
         wrapped = as_records(list(records))
     except FileProblem as problem:
         return ImportReport.failed(kind, len(records), [RowError(0, "", problem.message)])
-    return run_import(state, shop_id, kind, wrapped, [], progress)
+    return run_import(state, shop_id, kind, wrapped, [], progress, create_only=create_only)
 
 
 def check_kind(kind: str) -> None:
@@ -84,11 +92,13 @@ def check_kind(kind: str) -> None:
 
 
 def run_import(state, shop_id: int, kind: str, records: list[Record], errors: list[RowError],
-               progress: ProgressCallback | None, on_written: OnWritten | None = None) -> ImportReport:
+               progress: ProgressCallback | None, on_written: OnWritten | None = None,
+               create_only: bool = False) -> ImportReport:
     tracker = Progress(progress, len(records))
     items, problems = validate_records(kind, records, tracker)
     try:
-        notices, report = write_all(state, shop_id, kind, records, items, errors + problems, tracker, on_written)
+        notices, report = write_all(state, shop_id, kind, records, items, errors + problems, tracker, on_written,
+                                    create_only)
     except _Refused as refused:
         return ImportReport.failed(kind, len(records), sorted(refused.errors, key=lambda error: error.row))
     send(state, shop_id, notices)
@@ -96,14 +106,16 @@ def run_import(state, shop_id: int, kind: str, records: list[Record], errors: li
 
 
 def write_all(state, shop_id: int, kind: str, records: list[Record], items: list, errors: list[RowError],
-              tracker: Progress, on_written: OnWritten | None = None) -> tuple[Notices, ImportReport]:
+              tracker: Progress, on_written: OnWritten | None = None,
+              create_only: bool = False) -> tuple[Notices, ImportReport]:
     """Check references and write, in one transaction; raises _Refused with every problem found."""
-    valid = [(record, item) for record, item in zip(records, items, strict=True) if item is not None]
+    valid_records = [record for record, item in zip(records, items, strict=True) if item is not None]
+    valid_items = [item for item in items if item is not None]
     try:
         with state.db.session() as session:
             if session.get(Shop, shop_id) is None:
                 raise ValueError(f"no shop with id {shop_id}")
-            lookup, problems = resolve(session, shop_id, kind, [r for r, _ in valid], [i for _, i in valid])
+            lookup, problems = resolve(session, shop_id, kind, valid_records, valid_items, create_only)
             if errors or problems:
                 raise _Refused(errors + problems)
             written = write(session, shop_id, kind, items, lookup, tracker)
@@ -113,5 +125,16 @@ def write_all(state, shop_id: int, kind: str, records: list[Record], items: list
                 on_written(session, report)
             return collect(kind, written), report
     except IntegrityError as exc:  # another writer got there between our checks and our writes
-        raise _Refused([RowError(0, "", f"the shop's data changed during the import; nothing was written, "
-                                        f"try again ({exc.orig})")]) from exc
+        taken = keys_taken_meanwhile(state, shop_id, kind, valid_records, valid_items) if create_only else []
+        raise _Refused(taken or [RowError(0, "", f"the shop's data changed during the import; nothing was "
+                                                 f"written, try again ({exc.orig})")]) from exc
+
+
+def keys_taken_meanwhile(state, shop_id: int, kind: str, records: list[Record], items: list[dict]) -> list[KeyTaken]:
+    """After a unique-constraint failure, which of a create's keys another writer has committed.
+
+    Looked up afresh (the failed transaction is gone): the other writer's row is committed by the
+    time our insert fails, so a concurrent create of the same key reads as `KeyTaken`, exactly as
+    when it had landed before our lookup. Empty when the clash was elsewhere (a variant's sku)."""
+    with state.db.session() as session:
+        return taken_keys(session, shop_id, kind, records, items)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from host.importers.records import Record
-from host.importers.report import RowError
+from host.importers.report import KeyTaken, RowError
 from host.importers.schemas import KEYS
 from host.models import Customer, Order, Product, Review, Shop, Variant
 
@@ -41,14 +41,34 @@ def fetch(session, model, column: str, shop_id: int, values: Iterable[str], *opt
     return found
 
 
-def resolve(session, shop_id: int, kind: str, records: list[Record],
-            items: list[dict]) -> tuple[Lookup, list[RowError]]:
+def resolve(session, shop_id: int, kind: str, records: list[Record], items: list[dict],
+            create_only: bool = False) -> tuple[Lookup, list[RowError]]:
+    """What the records refer to and replace, and every problem with that. `create_only`
+    refuses records whose key is stored already; run in the write's transaction, this lookup
+    sees every row committed before it, and the unique constraints catch any committed after."""
     lookup = Lookup()
     if kind in KEYS:
         key = KEYS[kind]
         lookup.existing = fetch(session, MODELS[kind], key, shop_id, (item[key] for item in items), *LOADED[kind])
     errors = CHECKS[kind](session, shop_id, records, items, lookup)
+    if create_only and kind in KEYS:
+        errors = refuse_existing(records, items, KEYS[kind], lookup.existing) + errors
     return lookup, errors
+
+
+def refuse_existing(records: list[Record], items: list[dict], key: str, existing: dict) -> list[KeyTaken]:
+    """A `KeyTaken` for each record whose key is among the `existing` rows' keys."""
+    return [KeyTaken(*record.locate([key]), item[key])
+            for record, item in zip(records, items, strict=True) if item[key] in existing]
+
+
+def taken_keys(session, shop_id: int, kind: str, records: list[Record], items: list[dict]) -> list[KeyTaken]:
+    """A `KeyTaken` for each record whose key the shop holds now (after a concurrent insert)."""
+    if kind not in KEYS:
+        return []
+    key = KEYS[kind]
+    existing = fetch(session, MODELS[kind], key, shop_id, (item[key] for item in items))
+    return refuse_existing(records, items, key, existing)
 
 
 def check_products(session, shop_id, records, items, lookup) -> list[RowError]:

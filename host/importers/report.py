@@ -26,6 +26,18 @@ class RowError:
         return f"{where}, {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
 
+class KeyTaken(RowError):
+    """A create-only import's record whose key (handle, email, number, external id) the shop has
+    already: a conflict with what is stored, not a fault of the record (the API answers 409).
+
+    Not a dataclass of its own, so a report lists it exactly like any other row error; `value`
+    is the key, for callers that name it."""
+
+    def __init__(self, row: int, field: str, value: str):
+        super().__init__(row, field, f"{value!r} exists already in the shop")
+        self.value = value
+
+
 @dataclass
 class ImportReport:
     kind: str

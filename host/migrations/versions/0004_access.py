@@ -7,7 +7,7 @@ Create Date: 2026-12-07
 API keys record when and by whom they were revoked. Sign-in throttling moved from counters on
 the account row (`failed_logins`, `locked_until`: one lock for everyone, the owner included) to
 counters shared by the server processes (host.limitstore); what stays in the database is what the
-owner is told: failed sign-ins per account and address since the last successful one.
+owner is told: failed and refused sign-ins per account and address since the last successful one.
 """
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column('admin_user_id', sa.Integer(), nullable=False),
         sa.Column('address', sa.String(length=64), nullable=False),
         sa.Column('failures', sa.Integer(), nullable=False),
+        sa.Column('refused', sa.Integer(), nullable=False, server_default='0'),
         sa.Column('first_at', sa.DateTime(), nullable=False),
         sa.Column('last_at', sa.DateTime(), nullable=False),
         sa.Column('shop_id', sa.Integer(), nullable=False),
