@@ -75,7 +75,7 @@ class SQLiteStorage(Storage):
         if self._connection is None or self._pid != os.getpid():
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
+            _use_wal(connection)
             connection.execute("PRAGMA synchronous=OFF")
             connection.execute(SCHEMA)
             self._connection, self._pid = connection, os.getpid()
@@ -152,3 +152,17 @@ def shared_storage(app: Flask) -> Storage:
         if isinstance(storage, SQLiteStorage):
             app.extensions["shopwright"].on_close.append(storage.close)
     return storage
+
+
+def _use_wal(connection: sqlite3.Connection, tries: int = 100) -> None:
+    """Switch a new file to WAL. Two processes opening a new file at once race for the switch,
+    which answers "database is locked" at once instead of waiting on the busy timeout: retry."""
+    for attempt in range(tries):
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == tries - 1:
+                raise
+            time.sleep(0.02)

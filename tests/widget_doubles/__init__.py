@@ -60,7 +60,7 @@ def broken(ctx, product=None):
 
 
 def slow(ctx, product=None):
-    time.sleep(3.0)  # past the test kit's storefront budget
+    time.sleep(3.0)  # past the 1 s storefront budget of tests/test_widgets.py
     return {"note": "too late"}
 
 
