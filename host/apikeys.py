@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from host.models import ApiKey, utcnow
+from host.models import MAX_INT, ApiKey, utcnow
 
 #: Scopes an API key can carry; plugin data scopes are in host.pluginmeta.PERMISSIONS.
 API_SCOPES = {
@@ -94,8 +94,8 @@ def list_keys(session, shop_id: int) -> list[ApiKey]:
 
 
 def get_key(session, shop_id: int, key_id: int) -> ApiKey:
-    # Past 64 bits no row can match, and the database driver would raise OverflowError instead.
-    row = None if not 0 < key_id < 2**63 else session.scalar(
+    # Past the id column's range no row can match, and the database driver would raise OverflowError.
+    row = None if not 0 < key_id <= MAX_INT else session.scalar(
         select(ApiKey).where(ApiKey.shop_id == shop_id, ApiKey.id == key_id))
     if row is None:
         raise ApiKeyError(f"no API key {key_id} in this shop", status=404)

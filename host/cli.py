@@ -16,10 +16,11 @@ import click
 
 from host.app import create_app, state_of
 from host.config import ConfigError
+from host.models import MAX_INT
 
-INT64_MAX = 2**63 - 1
-#: Ids as the database stores them: past 64 bits no row can match, and the driver would overflow.
-ID = click.IntRange(1, INT64_MAX)
+INT64_MAX = 2**63 - 1  # the largest whole number a JSON setting or job parameter may hold
+#: Ids as the database stores them: past the column's range no row can match.
+ID = click.IntRange(1, MAX_INT)
 
 
 class Env:
@@ -151,9 +152,8 @@ def user_set_password(env: Env, shop_slug: str, email: str, password: str) -> No
     again); signs the user out of the admin everywhere."""
     from sqlalchemy import select
 
-    from host.admin.account import set_password
     from host.models import AdminUser
-    from host.shops import ShopError
+    from host.shops import ShopError, set_password
 
     email = email.strip().lower()
     with env.state.db.session() as session:

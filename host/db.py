@@ -22,7 +22,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 class Database:
     def __init__(self, url: str):
         self.url = url
-        self.engine = _make_engine(url)
+        self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -65,7 +65,8 @@ def alembic_config(url: str):
     return config
 
 
-def _make_engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; on SQLite with WAL, foreign keys and a 30 s busy timeout."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

@@ -45,7 +45,6 @@ from sqlalchemy import (
     and_,
     create_engine,
     delete,
-    event,
     insert,
     inspect,
     or_,
@@ -56,6 +55,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
+from host.db import make_engine
 from host.models import Base, UTCDateTime, utcnow
 
 job_live = Table(
@@ -168,14 +168,5 @@ def side_engine(database_url: str) -> Engine | None:
     else:
         shop_file = Path(url.database)
         live_file = shop_file.with_name(f"{shop_file.stem}-live{shop_file.suffix or '.db'}")
-        engine = create_engine(f"sqlite:///{live_file}", connect_args={"check_same_thread": False, "timeout": 10})
-    event.listen(engine, "connect", _pragmas)
+        engine = make_engine(f"sqlite:///{live_file}")  # the shop database's settings: WAL, busy timeout
     return engine
-
-
-def _pragmas(dbapi_connection, _record) -> None:
-    # WAL: readers never wait for a writer; NORMAL sync: a lost heartbeat after a power cut is harmless.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()

@@ -339,19 +339,18 @@ class JobQueue:
         """Write an attempt's end, trying again while the database stays busy (an import can hold
         SQLite's write lock past the busy timeout): given up, a finished job would look crashed
         once its heartbeat stops, and run again. The heartbeat goes on while this waits."""
-        for delay in self.settle_delays_s:
+        for delay in (*self.settle_delays_s, None):
             try:
                 return self._write(job.id, *_held(job.worker), **values)
             except OperationalError:
+                if delay is None:
+                    log.critical("job %s: its end (%s) could not be written, tried %d times; it will look "
+                                 "crashed and run again", job.id, values.get("status"), len(self.settle_delays_s) + 1)
+                    raise
                 log.error("job %s: its end (%s) could not be written; trying again in %ss",
                           job.id, values.get("status"), delay, exc_info=True)
                 time.sleep(delay)
-        try:
-            return self._write(job.id, *_held(job.worker), **values)
-        except OperationalError:
-            log.critical("job %s: its end (%s) could not be written, tried %d times; it will look crashed "
-                         "and run again", job.id, values.get("status"), len(self.settle_delays_s) + 1)
-            raise
+        raise AssertionError("unreachable: the last try returns or raises")
 
     def _write(self, job_id: int, *conditions: Any, **values: Any) -> bool:
         """Update the job's row where `conditions` hold; whether it was written."""

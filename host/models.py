@@ -27,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+MAX_INT = 2**31 - 1  # Integer columns (ids too) are 32-bit on PostgreSQL: the largest storable
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from host.models import AdminUser, Shop
@@ -12,6 +12,7 @@ from host.models import AdminUser, Shop
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ROLES = ("owner", "editor")
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # for a new password (the admin form and `user set-password`)
 
 
 class ShopError(ValueError):
@@ -54,3 +55,13 @@ def create_user(session, shop_id: int, email: str, password: str, role: str = "e
 
 def check_password(user: AdminUser, password: str) -> bool:
     return check_password_hash(user.password_hash, password or "")
+
+
+def set_password(db, account: AdminUser, password: str) -> int:
+    """Give `account` a new password and end its sessions everywhere; returns the new epoch."""
+    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
+        raise ShopError(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    epoch = (account.session_epoch or 0) + 1
+    db.execute(update(AdminUser).where(AdminUser.id == account.id)
+               .values(password_hash=generate_password_hash(password), session_epoch=epoch))
+    return epoch

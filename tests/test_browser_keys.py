@@ -112,3 +112,13 @@ def test_the_owner_changes_their_password_from_the_notice(shop, page):
         expect(page.get_by_text("Your password was changed")).to_be_visible()
         settle(page)
     assert violations == [] and page.js_errors == []
+
+
+def test_the_keys_table_scrolls_on_a_phone_instead_of_widening_the_page(shop, page):
+    shop.api_key("read:catalog", "write:events", "read:orders", name="a storefront with a long name")
+    page.set_viewport_size({"width": 390, "height": 844})
+    with live_server(shop.app) as base:
+        sign_in(page, base)
+        page.goto(base + "/admin/shop")
+        expect(page.get_by_role("button", name="Revoke")).to_have_count(1)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390

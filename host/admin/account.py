@@ -10,17 +10,13 @@ no longer sign in.
 from __future__ import annotations
 
 from flask import flash, redirect, request, session, url_for
-from sqlalchemy import update
-from werkzeug.security import generate_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from host.admin.core import admin, extension, render, state, user
 from host.admin.forms import AdminForm
 from host.models import AdminUser
-from host.shops import MIN_PASSWORD, ShopError, check_password
-
-MAX_PASSWORD = 1024
+from host.shops import MAX_PASSWORD, MIN_PASSWORD, check_password, set_password
 
 
 class PasswordForm(AdminForm):
@@ -31,16 +27,6 @@ class PasswordForm(AdminForm):
         Length(min=MIN_PASSWORD, max=MAX_PASSWORD, message=f"Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.")])
     confirm = PasswordField("New password again", validators=[
         DataRequired("Enter the new password again."), EqualTo("new", "The two new passwords differ.")])
-
-
-def set_password(db, account: AdminUser, password: str) -> int:
-    """Give `account` a new password and end its sessions everywhere; returns the new epoch."""
-    if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
-        raise ShopError(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-    epoch = (account.session_epoch or 0) + 1
-    db.execute(update(AdminUser).where(AdminUser.id == account.id)
-               .values(password_hash=generate_password_hash(password), session_epoch=epoch))
-    return epoch
 
 
 @admin.route("/account", methods=["GET", "POST"])

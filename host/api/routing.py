@@ -45,13 +45,6 @@ def _bounded_ids(setup) -> None:
     setup.app.url_map.converters["int"] = RowId
 
 
-@api.after_request
-def _no_sniffing(response):
-    # Product and review text is untrusted HTML inside JSON strings; never let a browser sniff it as a page.
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @dataclass(frozen=True)
 class OperationDoc:
     summary: str

@@ -85,10 +85,6 @@ def _text(max_len: int, min_len: int = 0, **kw) -> Text:
     return Text(validate=validate.Length(min_len, max_len), **kw)
 
 
-def _money(**kw) -> MoneyIn:
-    return MoneyIn(**kw)
-
-
 # -- queries -------------------------------------------------------------------------------
 class PageQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
@@ -119,8 +115,8 @@ class VariantIn(Schema):
     sku = _text(128, 1, required=True)
     title = _text(255)
     options = fields.Dict(keys=fields.String(), values=Text())
-    price = _money(required=True)
-    compare_at_price = _money(allow_none=True)
+    price = MoneyIn(required=True)
+    compare_at_price = MoneyIn(allow_none=True)
     inventory_qty = _int(-MAX_INT)
     grams = _int()
 
@@ -156,7 +152,7 @@ class CustomerIn(Schema):
 class OrderLineIn(Schema):
     sku = _text(128, 1, required=True)
     quantity = _int(1, required=True)
-    unit_price = _money(metadata={"description": "left out: the variant's current price"})
+    unit_price = MoneyIn(metadata={"description": "left out: the variant's current price"})
 
 
 class OrderIn(Schema):

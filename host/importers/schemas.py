@@ -14,11 +14,10 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from host.models import EVENT_TYPES, Customer, Order, Product, Review, Variant
+from host.models import EVENT_TYPES, MAX_INT, Customer, Order, Product, Review, Variant
 
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 MAX_MONEY = Decimal("9999999999.99")  # Numeric(12, 2)
-MAX_INT = 2**31 - 1  # Integer columns are 32-bit on PostgreSQL; larger numbers cannot be stored
 #: What `str.strip()` drops, as one explicit class, so the API's JSON Schema pattern for keys
 #: (`host.api.schemas`) means exactly what this module strips: no regex engine's `\s` differs.
 SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
