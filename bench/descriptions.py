@@ -34,13 +34,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 import catalog_data  # noqa: E402
 from quality import attribute_recall, independent_check, rouge_l  # noqa: E402
 
-from host.inference.batching import Batcher  # noqa: E402
-from host.inference.embedded import EmbeddedTextBackend, gguf_path  # noqa: E402
-from plugins.description_writer import writer  # noqa: E402
-from plugins.description_writer.grounding import Evidence, check_copy  # noqa: E402
-from plugins.description_writer.output import UnusableAnswer, parse_answer  # noqa: E402
-from plugins.description_writer.record import view  # noqa: E402
-from plugins.description_writer.settings import resolve  # noqa: E402
+from shopwright.host.inference.batching import Batcher  # noqa: E402
+from shopwright.host.inference.embedded import EmbeddedTextBackend, gguf_path  # noqa: E402
+from shopwright.plugins.description_writer import writer  # noqa: E402
+from shopwright.plugins.description_writer.grounding import Evidence, check_copy  # noqa: E402
+from shopwright.plugins.description_writer.output import UnusableAnswer, parse_answer  # noqa: E402
+from shopwright.plugins.description_writer.record import view  # noqa: E402
+from shopwright.plugins.description_writer.settings import resolve  # noqa: E402
 
 CACHE = ROOT / "bench" / "out" / "models"
 SEO_TITLE, META_DESCRIPTION = 60, 160
@@ -64,7 +64,7 @@ class Recorded:
 def cold_start_seconds() -> float:
     """Load the converted model in a new process, as a restarted server would."""
     code = ("import time, sys; t = time.perf_counter(); "
-            "from host.inference.embedded import EmbeddedTextBackend as E; "
+            "from shopwright.host.inference.embedded import EmbeddedTextBackend as E; "
             f"E.load({str(CACHE)!r}); print(time.perf_counter() - t)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
     return float(out.stdout.strip().splitlines()[-1])

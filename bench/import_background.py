@@ -95,7 +95,7 @@ class Server:
         # A long worker timeout: the orders upload is one big request.
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", "2", "--timeout", "600", "--bind", self.base[len("http://"):],
-             "--log-level", "warning", "host.wsgi:app"], env=env, cwd=ROOT)
+             "--log-level", "warning", "shopwright.host.wsgi:app"], env=env, cwd=ROOT)
         wait_until_up(self.base + "/healthz")
         return self
 

@@ -161,7 +161,7 @@ def machine_limits(scale: str) -> dict[str, float]:
 
 
 def bench_scoring(report: Report, scale: str) -> None:
-    from kernels.scoring import score_topk_triton
+    from shopwright.kernels.scoring import score_topk_triton
 
     n_items, dim = pick(scale, 10_000_000, 200_000, 1_000), pick(scale, 384, 384, 32)
     n_queries, k = pick(scale, 32, 32, 2), pick(scale, 100, 100, 5)
@@ -240,7 +240,7 @@ def _lengths(batch: int, low: int, high: int) -> torch.Tensor:
 
 
 def bench_attention(report: Report, scale: str, with_flex: bool) -> None:
-    from kernels.attention import attention_triton
+    from shopwright.kernels.attention import attention_triton
 
     batch, heads, dim = pick(scale, 256, 32, 2), pick(scale, 12, 12, 2), 32
     seq = pick(scale, 128, 128, 24)
@@ -266,7 +266,7 @@ def bench_attention(report: Report, scale: str, with_flex: bool) -> None:
 
 
 def bench_decode(report: Report, scale: str, with_flex: bool) -> None:
-    from kernels.decode_attention import decode_attention_triton
+    from shopwright.kernels.decode_attention import decode_attention_triton
 
     batch, hq, hkv, dim = pick(scale, 64, 8, 2), 9, 3, 64
     cap = pick(scale, 2048, 2048, 48)
@@ -299,7 +299,7 @@ def minilm_model(report: Report, scale: str):
 
     if scale != "smoke":
         try:
-            from host.inference.embeddings import wheel_folder
+            from shopwright.host.inference.embeddings import wheel_folder
 
             folder = wheel_folder()
             model = transformers.AutoModel.from_pretrained(str(folder), local_files_only=True)
@@ -321,7 +321,7 @@ def smollm_model(report: Report, scale: str, out_dir: Path):
 
     if scale != "smoke":
         try:
-            from host.inference.embedded import ensure_converted
+            from shopwright.host.inference.embedded import ensure_converted
 
             folder = ensure_converted(out_dir / "models")
             model = transformers.AutoModelForCausalLM.from_pretrained(str(folder),
@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     if device_name is None:
         return 2
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from kernels.transformers_attention import register
+    from shopwright.kernels.transformers_attention import register
 
     register()
     torch.manual_seed(0)  # the same inputs on every run

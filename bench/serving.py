@@ -45,7 +45,7 @@ def gunicorn(instance: Path, workers: int = 2):
     env = {**os.environ, "SHOPWRIGHT_INSTANCE": str(instance), "SHOPWRIGHT_API_RATE_LIMIT": "100000000 per minute"}
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "host.wsgi:app"], env=env, cwd=ROOT)
+         "shopwright.host.wsgi:app"], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + "/healthz")

@@ -21,9 +21,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from host.models import MAX_INT, ApiKey, utcnow
+from shopwright.host.models import MAX_INT, ApiKey, utcnow
 
-#: Scopes an API key can carry; plugin data scopes are in host.pluginmeta.PERMISSIONS.
+#: Scopes an API key can carry; plugin data scopes are in shopwright.host.pluginmeta.PERMISSIONS.
 API_SCOPES = {
     "read:catalog": "List and read products",
     "write:catalog": "Create, update and import products",

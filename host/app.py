@@ -15,19 +15,19 @@ from typing import Any
 
 from flask import Flask
 
-from host.config import load_config
-from host.context import ShopContext, ShopInfo, shop_info
-from host.db import Database
-from host.dispatcher import Dispatcher
-from host.inference.service import Inference
-from host.jobs import JobQueue
-from host.lifecycle import EnabledPlugin, Lifecycle
-from host.plugincache import PluginCache
-from host.plugins import PluginRegistry, default_manifest
-from host.security_headers import install as install_security_headers
-from host.shopcache import ShopCache
-from host.themes import ThemeHost
-from host.widgets import WidgetRegistry, WidgetRenderer, widget_global
+from shopwright.host.config import load_config
+from shopwright.host.context import ShopContext, ShopInfo, shop_info
+from shopwright.host.db import Database
+from shopwright.host.dispatcher import Dispatcher
+from shopwright.host.inference.service import Inference
+from shopwright.host.jobs import JobQueue
+from shopwright.host.lifecycle import EnabledPlugin, Lifecycle
+from shopwright.host.plugincache import PluginCache
+from shopwright.host.plugins import PluginRegistry, default_manifest
+from shopwright.host.security_headers import install as install_security_headers
+from shopwright.host.shopcache import ShopCache
+from shopwright.host.themes import ThemeHost
+from shopwright.host.widgets import WidgetRegistry, WidgetRenderer, widget_global
 
 log = logging.getLogger("shopwright")
 
@@ -90,7 +90,7 @@ class AppState:
         return described
 
     def _register_job_types(self) -> None:
-        from host.importers.jobs import register_import_job
+        from shopwright.host.importers.jobs import register_import_job
 
         register_import_job(self.jobs, self)
         for impl in self.registry.hook_impls("register_job_types"):
@@ -117,7 +117,7 @@ class AppState:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config(config)
-    app = Flask("host", instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
+    app = Flask("shopwright.host", instance_path=settings["INSTANCE_PATH"], instance_relative_config=True)
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = int(settings["MAX_UPLOAD_MB"]) * 1024 * 1024
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -139,11 +139,11 @@ def state_of(app: Flask) -> AppState:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from host.admin import create_admin
-    from host.api import create_api
-    from host.embed import create_embed
-    from host.introspection import introspection
-    from host.storefront import create_storefront
+    from shopwright.host.admin import create_admin
+    from shopwright.host.api import create_api
+    from shopwright.host.embed import create_embed
+    from shopwright.host.introspection import introspection
+    from shopwright.host.storefront import create_storefront
 
     app.register_blueprint(introspection)
     create_embed(app)

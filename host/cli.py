@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from host.app import create_app, state_of
-from host.config import ConfigError
-from host.models import MAX_INT
+from shopwright.host.app import create_app, state_of
+from shopwright.host.config import ConfigError
+from shopwright.host.models import MAX_INT
 
 INT64_MAX = 2**63 - 1  # the largest whole number a JSON setting or job parameter may hold
 #: Ids as the database stores them: past the column's range no row can match.
@@ -40,7 +40,7 @@ class Env:
         return self._state
 
     def shop_id(self, slug: str) -> int:
-        from host.shops import ShopError, get_shop
+        from shopwright.host.shops import ShopError, get_shop
 
         with self.state.db.session() as session:
             try:
@@ -71,7 +71,7 @@ def serve(bind_host: str, port: int, workers: int, dev: bool) -> None:
         return
     gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or "gunicorn"
     args = [gunicorn, "--workers", str(workers), "--bind", f"{bind_host}:{port}",
-            "--access-logfile", "-", "host.wsgi:app"]
+            "--access-logfile", "-", "shopwright.host.wsgi:app"]
     os.execv(gunicorn, args)
 
 
@@ -98,7 +98,7 @@ def shop() -> None:
 @click.option("--currency", default="USD", show_default=True)
 @pass_env
 def shop_create(env: Env, slug: str, name: str, currency: str) -> None:
-    from host.shops import ShopError, create_shop
+    from shopwright.host.shops import ShopError, create_shop
 
     with env.state.db.session() as session:
         try:
@@ -113,7 +113,7 @@ def shop_create(env: Env, slug: str, name: str, currency: str) -> None:
 def shop_list(env: Env) -> None:
     from sqlalchemy import select
 
-    from host.models import Shop
+    from shopwright.host.models import Shop
 
     with env.state.db.session() as session:
         for row in session.scalars(select(Shop).order_by(Shop.id)):
@@ -132,7 +132,7 @@ def user() -> None:
 @click.password_option()
 @pass_env
 def user_create(env: Env, shop_slug: str, email: str, role: str, password: str) -> None:
-    from host.shops import ShopError, create_user
+    from shopwright.host.shops import ShopError, create_user
 
     with env.state.db.session() as session:
         try:
@@ -152,8 +152,8 @@ def user_set_password(env: Env, shop_slug: str, email: str, password: str) -> No
     again); signs the user out of the admin everywhere."""
     from sqlalchemy import select
 
-    from host.models import AdminUser
-    from host.shops import ShopError, set_password
+    from shopwright.host.models import AdminUser
+    from shopwright.host.shops import ShopError, set_password
 
     email = email.strip().lower()
     with env.state.db.session() as session:
@@ -182,7 +182,7 @@ def apikey() -> None:
 @pass_env
 def apikey_create(env: Env, shop_slug: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create a key and print it (shown only this once)."""
-    from host.apikeys import DEFAULT_SCOPES, ApiKeyError, create_key
+    from shopwright.host.apikeys import DEFAULT_SCOPES, ApiKeyError, create_key
 
     with env.state.db.session() as session:
         try:
@@ -197,7 +197,7 @@ def apikey_create(env: Env, shop_slug: str, name: str, scopes: tuple[str, ...]) 
 @pass_env
 def apikey_list(env: Env, shop_slug: str) -> None:
     """The shop's keys, newest first: id, name, key prefix, scopes, created, last used, status."""
-    from host.apikeys import list_keys
+    from shopwright.host.apikeys import list_keys
 
     with env.state.db.session() as session:
         for row in list_keys(session, env.shop_id(shop_slug)):
@@ -212,7 +212,7 @@ def apikey_list(env: Env, shop_slug: str) -> None:
 @pass_env
 def apikey_revoke(env: Env, key_id: int, shop_slug: str) -> None:
     """Revoke a key (see `apikey list` for ids); a running server refuses it within a second."""
-    from host.apikeys import ApiKeyError, revoke_key
+    from shopwright.host.apikeys import ApiKeyError, revoke_key
 
     try:
         with env.state.db.session() as session:
@@ -236,12 +236,12 @@ def import_(env: Env, kind: str, path: Path, shop_slug: str, background: bool) -
     """Import a CSV or JSON file. All or nothing: a bad file writes nothing."""
     shop_id = env.shop_id(shop_slug)
     if background:
-        from host.importers.jobs import queue_import
+        from shopwright.host.importers.jobs import queue_import
 
         job_id = queue_import(env.state, shop_id, kind, path.name, path.read_bytes(), created_by="cli")
         _wait_with_bar(env, shop_id, job_id)
         return
-    from host.importers import import_file
+    from shopwright.host.importers import import_file
 
     report = import_file(env.state, shop_id, kind, path.name, path.read_bytes())
     click.echo(report.summary())
@@ -269,7 +269,7 @@ def plugins_list(env: Env, shop_slug: str) -> None:
 @click.option("--grant", multiple=True, help="Grant only these permissions (default: all it asks for)")
 @pass_env
 def plugins_enable(env: Env, name: str, shop_slug: str, grant: tuple[str, ...]) -> None:
-    from host.lifecycle import PluginError
+    from shopwright.host.lifecycle import PluginError
 
     try:
         row = env.state.enable_plugin(env.shop_id(shop_slug), name, list(grant) or None)
@@ -283,7 +283,7 @@ def plugins_enable(env: Env, name: str, shop_slug: str, grant: tuple[str, ...]) 
 @shop_option
 @pass_env
 def plugins_disable(env: Env, name: str, shop_slug: str) -> None:
-    from host.lifecycle import PluginError
+    from shopwright.host.lifecycle import PluginError
 
     try:
         env.state.disable_plugin(env.shop_id(shop_slug), name)
@@ -299,8 +299,8 @@ def plugins_disable(env: Env, name: str, shop_slug: str) -> None:
 @pass_env
 def plugins_settings(env: Env, name: str, shop_slug: str, pairs: tuple[str, ...]) -> None:
     """Show settings (secrets masked), or change them with --set."""
-    from host.lifecycle import PluginError
-    from host.settings import SettingsError, mask_settings
+    from shopwright.host.lifecycle import PluginError
+    from shopwright.host.settings import SettingsError, mask_settings
 
     shop_id = env.shop_id(shop_slug)
     try:
@@ -348,7 +348,7 @@ def plugin() -> None:
               show_default=True, help="Where to create the package folder")
 def plugin_new(name: str, directory: Path) -> None:
     """Create the package shopwright-NAME/ for a new plugin, with a widget, settings and tests."""
-    from host.scaffold import ScaffoldError, create_plugin
+    from shopwright.host.scaffold import ScaffoldError, create_plugin
 
     try:
         folder = create_plugin(name, directory)
@@ -378,7 +378,7 @@ def jobs_list(env: Env, shop_slug: str) -> None:
 @click.option("--wait/--no-wait", default=True)
 @pass_env
 def jobs_queue(env: Env, job_type: str, shop_slug: str, params: str, wait: bool) -> None:
-    from host.jobs import JobError
+    from shopwright.host.jobs import JobError
 
     shop_id = env.shop_id(shop_slug)
     try:
@@ -415,7 +415,7 @@ def jobs_retry(env: Env, job_id: int, shop_slug: str) -> None:
 
 
 def _job_action(env: Env, shop_slug: str, job_id: int, action: str) -> None:
-    from host.jobs import JobError
+    from shopwright.host.jobs import JobError
 
     try:
         job = getattr(env.state.jobs, action)(env.shop_id(shop_slug), job_id)
@@ -451,7 +451,7 @@ def demo() -> None:
 @pass_env
 def demo_load(env: Env, slug: str, seed: int) -> None:
     """Create the demo shop with its catalogue, customers, orders, reviews and sessions."""
-    from host.demo.load import load_demo_shop
+    from shopwright.host.demo.load import load_demo_shop
 
     for line in load_demo_shop(env.state, slug=slug, seed=seed):
         click.echo(line)

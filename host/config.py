@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "LOAD_ENTRY_POINTS": True,
     "EXTRA_PLUGINS": [],  # plugin objects or modules registered directly (tests, embedding)
     "MANIFEST_PATH": None,
-    # -- models (host.inference) --
+    # -- models (shopwright.host.inference) --
     "MODEL_CACHE_DIR": None,  # None: <instance>/models, where the embedded model is converted once
     "TEXT_BACKEND": "embedded",  # for shops that chose none; "fake" gives every shop the test kit's fake
     "EMBEDDING_BACKEND": "embedded",  # MiniLM-L6 from its wheel; "fake" for tests

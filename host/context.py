@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from host import serialize
-from host.models import AuditEntry, Customer, Event, GeneratedContent, Order, Product, Review, Shop
+from shopwright.host import serialize
+from shopwright.host.models import AuditEntry, Customer, Event, GeneratedContent, Order, Product, Review, Shop
 
 audit_log = logging.getLogger("shopwright.audit")
 
@@ -121,15 +121,15 @@ class ShopContext:
 
     # -- models --------------------------------------------------------------------------
     def text_model(self):
-        """The shop's text model, a `host.inference.TextBackend`: ``.generate([GenerationRequest,
+        """The shop's text model, a `shopwright.host.inference.TextBackend`: ``.generate([GenerationRequest,
         ...])`` (one Generation each, batched with other callers), ``.complete(prompt, **options)``,
         ``.name`` (embedded, hf_folder, openai or fake) and ``.model``. Tokens count against the
-        shop's daily cap. Raises `host.inference.InferenceError`: `QuotaExceeded`, `Overloaded`
+        shop's daily cap. Raises `shopwright.host.inference.InferenceError`: `QuotaExceeded`, `Overloaded`
         (also `GenerationTimeout`), `BackendUnavailable`."""
         return self._state.inference.text_model(self.shop.id, plugin=self.plugin)
 
     def embedder(self):
-        """The sentence embedder, a `host.inference.EmbeddingBackend`: ``.embed(texts)`` gives a
+        """The sentence embedder, a `shopwright.host.inference.EmbeddingBackend`: ``.embed(texts)`` gives a
         float32 array of unit rows (``.dim`` wide); not counted against the token cap."""
         return self._state.inference.embedder(self.shop.id)
 

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from host.models import Base
+from shopwright.host.models import Base
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

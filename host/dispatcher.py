@@ -19,8 +19,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from host.context import shop_info
-from host.hookspecs import STOREFRONT_HOOKS
+from shopwright.host.context import shop_info
+from shopwright.host.hookspecs import STOREFRONT_HOOKS
 
 log = logging.getLogger("shopwright.dispatcher")
 trace_log = logging.getLogger("shopwright.trace")
@@ -77,7 +77,7 @@ class PluginBusy(PluginFailure):
 
 class Dispatcher:
     def __init__(self, app_state, config: dict[str, Any]):
-        self.state = app_state  # host.app.AppState: registry, lifecycle, context factory
+        self.state = app_state  # shopwright.host.app.AppState: registry, lifecycle, context factory
         self.storefront_budget = config["STOREFRONT_HOOK_BUDGET_MS"] / 1000
         self.background_budget = config["BACKGROUND_HOOK_BUDGET_MS"] / 1000
         self.trace = bool(config["TRACE_HOOKS"])

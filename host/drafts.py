@@ -41,8 +41,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from host.models import AuditEntry, GeneratedContent, Product
-from host.serialize import content_dict
+from shopwright.host.models import AuditEntry, GeneratedContent, Product
+from shopwright.host.serialize import content_dict
 
 #: Content keys publishing copies onto the product (see the module docstring for where).
 PRODUCT_FIELDS = ("description_html", "seo_title", "meta_description", "highlights")

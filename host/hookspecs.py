@@ -5,15 +5,15 @@ Conventions that hold for every hook:
 - Hooks take keyword arguments only. Implement just the arguments you need: the host passes
   each implementation only the arguments it names, so adding an argument later never breaks a
   plugin.
-- `ctx` is a `host.context.ShopContext`: the shop the call is for, the plugin's validated
+- `ctx` is a `shopwright.host.context.ShopContext`: the shop the call is for, the plugin's validated
   settings (`ctx.settings`), and accessors for shop data that honour the permissions the owner
   granted (`ctx.products()`, `ctx.reviews()`, `ctx.orders()`, `ctx.customers()`, ...).
 - Models: `ctx.text_model()` is the shop's text model (the embedded SmolLM2, a local Hugging Face
   folder or an OpenAI-compatible endpoint, as the owner chose on the Models page):
   ``ctx.text_model().generate([GenerationRequest(prompt, system=..., max_tokens=..., stop=...)])``
-  returns one `host.inference.Generation` per request (text, token counts, finish reason), batched
+  returns one `shopwright.host.inference.Generation` per request (text, token counts, finish reason), batched
   with every other caller of that model; ``.complete(prompt, **options)`` does one. Tokens count
-  against the shop's daily cap; failures raise `host.inference.InferenceError` (`QuotaExceeded`,
+  against the shop's daily cap; failures raise `shopwright.host.inference.InferenceError` (`QuotaExceeded`,
   `Overloaded`, `BackendUnavailable`). `ctx.embedder().embed(texts)` gives unit float32 vectors.
   Put shop data in prompts as delimited data, never as instructions.
 - The host calls a plugin only for shops that enabled it. Each call is isolated: an exception is
@@ -43,7 +43,7 @@ def register_job_types(register):
     """Register background job types this plugin runs.
 
     Call ``register(name, handler, title=None)`` once per job type. ``name`` is namespaced by the
-    host as ``"<plugin>.<name>"``. ``handler(job)`` receives a `host.jobs.JobRun` with
+    host as ``"<plugin>.<name>"``. ``handler(job)`` receives a `shopwright.host.jobs.JobRun` with
     ``job.params`` (the JSON parameters given when the job was queued), ``job.ctx`` (the shop
     context), ``job.progress(done, total, message="")`` to report progress, and
     ``job.check_cancelled()`` which raises when a person cancelled the job (or when this attempt

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import select
 
-from host.models import Shop
-from host.version import __version__
+from shopwright.host.models import Shop
+from shopwright.host.version import __version__
 
 introspection = Blueprint("introspection", __name__)
 
@@ -52,7 +52,7 @@ def _state_in(state, shop_id: int, name: str) -> str:
 
 
 def _admin_key():
-    from host.api.auth import key_from_request
+    from shopwright.host.api.auth import key_from_request
 
     key = key_from_request()
     return key if key is not None and "admin:plugins" in key.scopes else None

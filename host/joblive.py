@@ -55,8 +55,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import StaticPool
 
-from host.db import make_engine
-from host.models import Base, UTCDateTime, utcnow
+from shopwright.host.db import make_engine
+from shopwright.host.models import Base, UTCDateTime, utcnow
 
 job_live = Table(
     "job_live", Base.metadata,

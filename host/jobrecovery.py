@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from host.joblive import Live
-from host.models import Job, utcnow
+from shopwright.host.joblive import Live
+from shopwright.host.models import Job, utcnow
 
 if TYPE_CHECKING:
-    from host.jobs import JobQueue
+    from shopwright.host.jobs import JobQueue
 
 log = logging.getLogger("shopwright.jobs")
 

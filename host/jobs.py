@@ -32,9 +32,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from host.joblive import LiveStore
-from host.jobrecovery import Heartbeat, recover_stale
-from host.models import GeneratedContent, Job, utcnow
+from shopwright.host.joblive import LiveStore
+from shopwright.host.jobrecovery import Heartbeat, recover_stale
+from shopwright.host.models import GeneratedContent, Job, utcnow
 
 log = logging.getLogger("shopwright.jobs")
 POLL_S = 0.25

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from host.models import PluginState
-from host.pluginmeta import PERMISSIONS
-from host.plugins import InstalledPlugin, PluginRegistry
-from host.settings import SettingsError, load_settings
+from shopwright.host.models import PluginState
+from shopwright.host.pluginmeta import PERMISSIONS
+from shopwright.host.plugins import InstalledPlugin, PluginRegistry
+from shopwright.host.settings import SettingsError, load_settings
 
 log = logging.getLogger("shopwright.lifecycle")
 

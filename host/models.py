@@ -322,7 +322,7 @@ class Job(ShopOwned, Base):
 
 
 class ModelSettings(ShopOwned, Base):
-    """A shop's choice of text model and its daily token cap (see `host.inference.settings`)."""
+    """A shop's choice of text model and its daily token cap (see `shopwright.host.inference.settings`)."""
 
     __tablename__ = "model_settings"
     __table_args__ = (UniqueConstraint("shop_id"),)

@@ -10,7 +10,7 @@ import marshmallow
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from host.version import __version__ as HOST_VERSION
+from shopwright.host.version import __version__ as HOST_VERSION
 
 #: Data scopes a plugin can ask for; the owner grants them when enabling the plugin.
 PERMISSIONS = {

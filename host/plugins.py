@@ -2,7 +2,7 @@
 `shopwright.plugins` entry-point group, and plugin objects handed over in the config.
 
 Installed is not enabled: this module only finds, loads and registers plugins with pluggy.
-Which shop runs which plugin is `host.lifecycle`; calling them is `host.dispatcher`.
+Which shop runs which plugin is `host.lifecycle`; calling them is `shopwright.host.dispatcher`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import pluggy
 
-from host import hookspecs
-from host.pluginmeta import PluginMeta, PluginMetaError
+from shopwright.host import hookspecs
+from shopwright.host.pluginmeta import PluginMeta, PluginMetaError
 
 ENTRY_POINT_GROUP = "shopwright.plugins"
 log = logging.getLogger("shopwright.plugins")

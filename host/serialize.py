@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from host.models import Customer, Event, GeneratedContent, Job, Order, Product, Review, Variant
+from shopwright.host.models import Customer, Event, GeneratedContent, Job, Order, Product, Review, Variant
 
 
 def iso(value: datetime | None) -> str | None:

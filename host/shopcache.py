@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from host.context import ShopInfo
-from host.models import Shop
+from shopwright.host.context import ShopInfo
+from shopwright.host.models import Shop
 
 TTL_S = 5.0
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from host.models import AdminUser, Shop
+from shopwright.host.models import AdminUser, Shop
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 ROLES = ("owner", "editor")

@@ -1,6 +1,6 @@
 """The test kit for plugin authors (and the host's own tests).
 
-Use it from a plugin package's tests with ``pytest_plugins = ["host.testing"]`` in conftest.py.
+Use it from a plugin package's tests with ``pytest_plugins = ["shopwright.host.testing"]`` in conftest.py.
 Everything runs offline in a temporary instance folder; nothing needs the plugin to be installed.
 
 Fixtures:
@@ -10,8 +10,8 @@ Fixtures:
 - ``sw_app``: an app with no extra plugins; ``sw_shop``: a fixture shop ("acme") with a few
   products, customers, orders and reviews, as a ``FixtureShop``; ``sw_client``: a Flask test client.
 - ``sw_storefront``: a ``Storefront`` for ``sw_shop`` (product pages, widget endpoints).
-- ``sw_fake_text_model``: a ``host.inference.FakeTextBackend`` (echoes, or replies from a
-  script you set on ``.replies``); ``sw_fake_embedder``: a ``host.inference.FakeEmbeddingBackend``.
+- ``sw_fake_text_model``: a ``shopwright.host.inference.FakeTextBackend`` (echoes, or replies from a
+  script you set on ``.replies``); ``sw_fake_embedder``: a ``shopwright.host.inference.FakeEmbeddingBackend``.
 
 Apps built by the kit use the fake models (``TEXT_BACKEND = EMBEDDING_BACKEND = "fake"``), so
 ``ctx.text_model()`` and ``ctx.embedder()`` answer instantly; ``use_fake_models(app, text=...,
@@ -24,7 +24,7 @@ S/M/L with stock 3, 0 and 5), one customer (Dana Reyes).
 ``FixtureShop`` methods:
 
 - ``enable(name, grant=None)`` with every permission the plugin asks for (or only ``grant``);
-  ``disable(name)``; ``configure(name, **settings)`` (raises ``host.settings.SettingsError``
+  ``disable(name)``; ``configure(name, **settings)`` (raises ``shopwright.host.settings.SettingsError``
   with field errors); ``plugin_state(name)`` (state, granted, failure_count, last_error, ...).
 - ``product(handle)`` the product dict a widget receives; ``add_order({handle: quantity})`` and
   ``add_review(handle, rating, body)`` record rows and tell enabled plugins
@@ -58,15 +58,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from host import serialize
-from host.api.fastread import fetch_one
-from host.apikeys import DEFAULT_SCOPES, create_key
-from host.app import AppState, create_app, state_of
-from host.config import INSTANCE_FILE
-from host.context import ShopInfo, shop_info
-from host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
-from host.models import Customer, Order, OrderLine, Product, Review, Shop, Variant, utcnow
-from host.shops import create_shop, create_user
+from shopwright.host import serialize
+from shopwright.host.api.fastread import fetch_one
+from shopwright.host.apikeys import DEFAULT_SCOPES, create_key
+from shopwright.host.app import AppState, create_app, state_of
+from shopwright.host.config import INSTANCE_FILE
+from shopwright.host.context import ShopInfo, shop_info
+from shopwright.host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
+from shopwright.host.models import Customer, Order, OrderLine, Product, Review, Shop, Variant, utcnow
+from shopwright.host.shops import create_shop, create_user
 
 
 @dataclass

@@ -19,8 +19,8 @@ from typing import Any
 
 import jinja2
 
-import themes as builtin_themes
-from host.plugins import PluginRegistry
+from shopwright import themes as builtin_themes
+from shopwright.host.plugins import PluginRegistry
 
 log = logging.getLogger("shopwright.themes")
 

@@ -22,10 +22,10 @@ import marshmallow
 from flask import g, has_request_context, request
 from markupsafe import Markup
 
-from host import serialize
-from host.api.fastread import fetch_one
-from host.context import ShopInfo
-from host.lifecycle import EnabledPlugin
+from shopwright.host import serialize
+from shopwright.host.api.fastread import fetch_one
+from shopwright.host.context import ShopInfo
+from shopwright.host.lifecycle import EnabledPlugin
 
 log = logging.getLogger("shopwright.widgets")
 
@@ -117,7 +117,7 @@ class WidgetRenderer:
     """Renders widgets for one app: data through the dispatcher, HTML through the theme's templates."""
 
     def __init__(self, state):
-        self.state = state  # host.app.AppState
+        self.state = state  # shopwright.host.app.AppState
         self.registry: WidgetRegistry = state.widgets
         # Products the embed endpoints looked up by id or handle, kept briefly: an external page
         # asks for several widgets of the same product at once.

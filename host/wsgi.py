@@ -1,5 +1,5 @@
-"""WSGI entry point for gunicorn: `gunicorn host.wsgi:app` (configuration from the environment)."""
+"""WSGI entry point for gunicorn: `gunicorn shopwright.host.wsgi:app` (configuration from the environment)."""
 
-from host.app import create_app
+from shopwright.host.app import create_app
 
 app = create_app()

@@ -13,9 +13,9 @@ import os
 
 import torch
 
-from kernels import attention as _attn
-from kernels import decode_attention as _decode
-from kernels import scoring as _scoring
+from . import attention as _attn
+from . import decode_attention as _decode
+from . import scoring as _scoring
 
 __all__ = ["ENV_VAR", "attention", "backend_for", "decode_attention", "score_topk"]
 

@@ -10,7 +10,7 @@ check results; this checks what only a compiler sees.
 launchers' GPU tiling, capturing each kernel launch instead of running it;
 :func:`compile_launches` compiles captured launches in a fresh process, specialising their
 arguments the way Triton's JIT does at run time (ints equal to 1 become constants, pointers
-and multiples of 16 are marked divisible by 16). ``python -m kernels._aot`` is that process.
+and multiples of 16 are marked divisible by 16). ``python -m shopwright.kernels._aot`` is that process.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Any
 
 import torch
 
-from kernels import _triton
+from . import _triton
 
 H200 = ("cuda", 90, 32)  # backend, compute capability, warp size
 H200_SMS = 132
@@ -77,7 +77,7 @@ class Compiled:
 def record_launches(sms: int = H200_SMS) -> Iterator[list[Launch]]:
     """Capture kernel launches instead of running them, with the GPU tiling plans."""
     # The package's functions shadow these module names, hence import_module.
-    modules = [importlib.import_module(f"kernels.{name}")
+    modules = [importlib.import_module(f"{__package__}.{name}")
                for name in ("attention", "decode_attention", "scoring")]
     launches: list[Launch] = []
     patches = [(_triton.LazyKernel, "__getitem__", _recorder(launches))]
@@ -168,7 +168,7 @@ def compile_launches(launches: list[Launch], target: tuple = H200,
     """
     specs = [spec_of(launch, target) for launch in launches]
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
-    done = subprocess.run([sys.executable, "-m", "kernels._aot"], input=json.dumps(specs),
+    done = subprocess.run([sys.executable, "-m", f"{__package__}._aot"], input=json.dumps(specs),
                           capture_output=True, text=True, env=env, timeout=timeout_s,
                           cwd=Path(__file__).resolve().parent.parent)
     if done.returncode != 0:
@@ -229,9 +229,9 @@ def _resource_usage(ptx: str, capability: int) -> tuple[int, int]:
 def model_shape_cases() -> dict[str, Callable[[], None]]:
     """Launchers on meta tensors of the real jobs: MiniLM and SmolLM2 attention, catalogue
     scoring; run each inside :func:`record_launches`."""
-    attention = importlib.import_module("kernels.attention").attention_triton
-    decode = importlib.import_module("kernels.decode_attention").decode_attention_triton
-    scoring_module = importlib.import_module("kernels.scoring")
+    attention = importlib.import_module("shopwright.kernels.attention").attention_triton
+    decode = importlib.import_module("shopwright.kernels.decode_attention").decode_attention_triton
+    scoring_module = importlib.import_module("shopwright.kernels.scoring")
     scoring, all_keys = scoring_module.score_topk_triton, scoring_module._all_keys
     f16, bf16, f32, i64 = torch.float16, torch.bfloat16, torch.float32, torch.int64
 

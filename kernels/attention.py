@@ -24,7 +24,7 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels._triton import interpreting, lazy_jit, require_launchable
+from ._triton import interpreting, lazy_jit, require_launchable
 
 _LOG2E = 1.4426950408889634
 _HEAD_DIMS = (16, 32, 64, 128)

@@ -22,8 +22,8 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels._triton import interpreting, lazy_jit, next_pow2, require_launchable, sm_count
-from kernels.attention import windows
+from ._triton import interpreting, lazy_jit, next_pow2, require_launchable, sm_count
+from .attention import windows
 
 _LOG2E = 1.4426950408889634
 _DTYPES = (torch.float16, torch.bfloat16, torch.float32)

@@ -44,7 +44,7 @@ import torch
 import triton
 import triton.language as tl
 
-from kernels._triton import interpreting, lazy_jit, next_pow2, require_launchable, sm_count
+from ._triton import interpreting, lazy_jit, next_pow2, require_launchable, sm_count
 
 _SENTINEL = -0x7FFFFFFFFFFFFFFF  # below every packed key: "no item"
 _LOW32 = 0xFFFFFFFF

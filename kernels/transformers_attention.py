@@ -7,7 +7,7 @@ After :func:`register`, any model whose attention goes through transformers'
 - the mask function (registered under the same name) hands over only the 2-D padding mask
   ``[batch, kv_len]`` (or ``None`` when nothing is padded), like the flash-attention one;
 - the attention function turns it into per-sequence windows ``[start, end)`` and calls
-  :func:`kernels.attention` (prefill, encoding) or :func:`kernels.decode_attention` (one new
+  :func:`shopwright.kernels.attention` (prefill, encoding) or :func:`shopwright.kernels.decode_attention` (one new
   token against the KV cache). Both take the Triton path on CUDA and the PyTorch reference
   elsewhere (see ``SHOPWRIGHT_KERNELS``).
 
@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-import kernels
+from .. import kernels  # the package's dispatchers: Triton on CUDA, the reference elsewhere
 
 NAME = "shopwright"
 

@@ -3,7 +3,7 @@
 import marshmallow
 from marshmallow import fields, validate
 
-from host import PluginMeta, hookimpl
+from shopwright import PluginMeta, hookimpl
 
 
 class Settings(marshmallow.Schema):

@@ -1,4 +1,4 @@
-"""Shared fixtures: the host's own test kit (host.testing) plus a few helpers of the suite."""
+"""Shared fixtures: the host's own test kit (shopwright.host.testing) plus a few helpers of the suite."""
 
 import os
 
@@ -14,7 +14,7 @@ if not torch.cuda.is_available():
 
 import pytest  # noqa: E402
 
-pytest_plugins = ["host.testing", "tests.browser_kit"]
+pytest_plugins = ["shopwright.host.testing", "tests.browser_kit"]
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def app(sw_app):
 
 @pytest.fixture
 def shop(app):
-    from host.testing import add_fixture_shop  # the plugin above imports host.testing first
+    from shopwright.host.testing import add_fixture_shop  # the plugin above imports shopwright.host.testing first
 
     return add_fixture_shop(app)
 
@@ -33,7 +33,7 @@ def shop(app):
 @pytest.fixture
 def owner(app, shop):
     """An admin test client signed in as the shop's owner (CSRF filled in on `post`)."""
-    from host.testing import admin_client
+    from shopwright.host.testing import admin_client
 
     return admin_client(app, shop, "owner")
 
@@ -43,7 +43,7 @@ def kernel_calls(monkeypatch):
     """Counts calls into the public attention kernels, so a test can tell our path really ran."""
     import collections
 
-    import kernels
+    from shopwright import kernels
 
     counter = collections.Counter()
     for name in ("attention", "decode_attention"):

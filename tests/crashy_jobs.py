@@ -5,8 +5,8 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from host import PluginMeta, hookimpl
-from host.models import Product, Variant
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.models import Product, Variant
 
 plugin_meta = PluginMeta(name="crashy", version="1.0", permissions=("read:catalog",))
 
@@ -33,7 +33,7 @@ def write_then_stall(job):
 def stall_imports_midway(marker: Path, at_row: int = 1000) -> None:
     """Make this process's imports stop for good half-way through writing (rows flushed, the
     transaction open) once `marker` is written, so a test can kill the process right there."""
-    from host.importers import report
+    from shopwright.host.importers import report
 
     original = report.Progress.step
 

@@ -1,4 +1,4 @@
-"""Test plugins that misbehave on purpose, built for every hook in host.hookspecs."""
+"""Test plugins that misbehave on purpose, built for every hook in shopwright.host.hookspecs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import inspect
 import threading
 import types
 
-from host import PluginMeta, hookimpl, hookspecs
-from host.pluginmeta import PERMISSIONS
+from shopwright import PluginMeta, hookimpl
+from shopwright.host import hookspecs
+from shopwright.host.pluginmeta import PERMISSIONS
 
 ALL_HOOKS = [
     name for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
@@ -49,5 +50,5 @@ def _with_argnames(body, params: list[str]):
     # pluggy reads the argument names from the function's code, so generate one that has them.
     source = f"def impl({', '.join(params)}):\n    return body({', '.join(f'{p}={p}' for p in params)})\n"
     namespace = {"body": body}
-    exec(source, namespace)  # test helper: the names come from host.hookspecs, not from input
+    exec(source, namespace)  # test helper: the names come from shopwright.host.hookspecs, not from input
     return namespace["impl"]

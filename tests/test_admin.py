@@ -13,14 +13,14 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import event, select
 
 import tests.widget_doubles as shelf
-from host.admin.auth import throttle
-from host.admin.core import EXTENSION as ADMIN
-from host.admin.forms import parse_origins
-from host.admin.throttle import LoginThrottle
-from host.api.auth import key_usage
-from host.limitstore import SQLiteStorage
-from host.models import AdminUser, Shop, SignInFailure
-from host.testing import add_fixture_shop, admin_client
+from shopwright.host.admin.auth import throttle
+from shopwright.host.admin.core import EXTENSION as ADMIN
+from shopwright.host.admin.forms import parse_origins
+from shopwright.host.admin.throttle import LoginThrottle
+from shopwright.host.api.auth import key_usage
+from shopwright.host.limitstore import SQLiteStorage
+from shopwright.host.models import AdminUser, Shop, SignInFailure
+from shopwright.host.testing import add_fixture_shop, admin_client
 from tests.plugin_doubles import make_plugin
 
 PASSWORD = "correct horse battery"
@@ -485,7 +485,7 @@ def test_upload_of_a_bad_csv_lists_row_errors_and_writes_nothing(shop, owner):
     assert response.status_code == 422 and "Nothing was written" in page
     rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", page)
     assert [(row, field) for row, field, _ in rows] == [("3", "email"), ("4", "email")]
-    from host.models import Customer
+    from shopwright.host.models import Customer
 
     with shop.state.db.session() as db:
         assert db.scalar(select(Customer).where(Customer.email == "ann@example.com")) is None

@@ -1,5 +1,5 @@
 """The review queue: drafts shown as diffs with their flags, approved, edited, rejected; and the
-`host.drafts` service the admin is built on."""
+`shopwright.host.drafts` service the admin is built on."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import re
 import pytest
 from sqlalchemy import select
 
-from host import drafts
-from host.admin.diff import Piece, word_diff
-from host.drafts import DraftError, Flag
-from host.models import AuditEntry, GeneratedContent, Product
-from host.testing import admin_client
+from shopwright.host import drafts
+from shopwright.host.admin.diff import Piece, word_diff
+from shopwright.host.drafts import DraftError, Flag
+from shopwright.host.models import AuditEntry, GeneratedContent, Product
+from shopwright.host.testing import admin_client
 from tests.plugin_doubles import make_plugin
 
 

@@ -3,8 +3,8 @@ the cap, the last seven days, trying the model, and owners only."""
 
 import re
 
-from host.inference import FakeTextBackend, GenerationRequest
-from host.testing import add_fixture_shop, admin_client, use_fake_models
+from shopwright.host.inference import FakeTextBackend, GenerationRequest
+from shopwright.host.testing import add_fixture_shop, admin_client, use_fake_models
 
 SECRET = "sk-live-never-echo-4242"
 

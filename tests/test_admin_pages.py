@@ -10,13 +10,13 @@ import uuid
 
 import pytest
 
-from host import PluginMeta, hookimpl
-from host.testing import add_fixture_shop, admin_client
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.testing import add_fixture_shop, admin_client
 
 PLUGIN = '''
 import threading
 
-from host import PluginMeta, hookimpl
+from shopwright import PluginMeta, hookimpl
 
 plugin_meta = PluginMeta(name=NAME, version="1.0", permissions=("read:catalog",))
 RELEASE = threading.Event()

@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from host.models import ApiKey, GeneratedContent, Product, Review
-from host.testing import add_fixture_shop, admin_client
+from shopwright.host.models import ApiKey, GeneratedContent, Product, Review
+from shopwright.host.testing import add_fixture_shop, admin_client
 from tests.plugin_doubles import make_plugin
 
 SCRIPT = "<script>alert(1)</script>"
@@ -226,7 +226,7 @@ def test_a_session_cannot_be_moved_to_another_shop(app, shop):
 
 
 def test_signing_out_ends_every_copy_of_the_session(sw_app_factory):
-    from host.testing import add_fixture_shop, admin_client
+    from shopwright.host.testing import add_fixture_shop, admin_client
 
     app = sw_app_factory()
     shop = add_fixture_shop(app)

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from marshmallow import Schema, fields, validate
 
-from host import hookimpl
-from host.apikeys import API_SCOPES, create_key
-from host.app import create_app, state_of
-from host.models import Event, Product, Variant
-from host.pluginmeta import PluginMeta
-from host.shops import create_shop
-from host.testing import build_app
+from shopwright import hookimpl
+from shopwright.host.apikeys import API_SCOPES, create_key
+from shopwright.host.app import create_app, state_of
+from shopwright.host.models import Event, Product, Variant
+from shopwright.host.pluginmeta import PluginMeta
+from shopwright.host.shops import create_shop
+from shopwright.host.testing import build_app
 
 SECRET = "sk-live-do-not-echo-0123456789"
 
@@ -275,7 +275,7 @@ def test_a_key_another_writer_stores_meanwhile_is_a_409_and_keeps_its_record(sto
     """The other writer stores order 1002 before the create's transaction looks for it
     (after validate_records) or after it looked and before it inserts (after resolve). Either
     way: 409 naming 1002, the other writer's lines kept, and nothing of the list written."""
-    import host.importers as importers
+    import shopwright.host.importers as importers
 
     shop_id, auth = make_key(store_app)
     seed_product(store_app, shop_id, "kettle")

@@ -25,11 +25,11 @@ from hypothesis import HealthCheck, settings
 from marshmallow import Schema, fields, validate
 from schemathesis.checks import CHECKS, load_all_checks
 
-from host import hookimpl
-from host.apikeys import API_SCOPES, create_key
-from host.app import create_app, state_of
-from host.pluginmeta import PluginMeta
-from host.testing import add_fixture_shop
+from shopwright import hookimpl
+from shopwright.host.apikeys import API_SCOPES, create_key
+from shopwright.host.app import create_app, state_of
+from shopwright.host.pluginmeta import PluginMeta
+from shopwright.host.testing import add_fixture_shop
 
 # Bounded for a 2-core CI machine: a few minutes for the whole document.
 EXAMPLES = int(os.environ.get("SHOPWRIGHT_FUZZ_EXAMPLES", "100"))

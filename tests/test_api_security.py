@@ -11,13 +11,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, select
 
-from host.api.auth import CACHE_TTL_S, KeyCache, key_usage
-from host.api.auth import EXTENSION as KEY_CACHE
-from host.apikeys import API_SCOPES, create_key, revoke_key
-from host.app import create_app, state_of
-from host.limitstore import SQLiteStorage
-from host.models import ApiKey, Product, Variant
-from host.shops import create_shop
+from shopwright.host.api.auth import CACHE_TTL_S, KeyCache, key_usage
+from shopwright.host.api.auth import EXTENSION as KEY_CACHE
+from shopwright.host.apikeys import API_SCOPES, create_key, revoke_key
+from shopwright.host.app import create_app, state_of
+from shopwright.host.limitstore import SQLiteStorage
+from shopwright.host.models import ApiKey, Product, Variant
+from shopwright.host.shops import create_shop
 
 ALL = tuple(API_SCOPES)
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -330,7 +330,7 @@ def test_the_store_is_chosen_by_configuration(tmp_path):
 
 COUNTER = """
 import sys
-from host.limitstore import SQLiteStorage
+from shopwright.host.limitstore import SQLiteStorage
 store = SQLiteStorage("sqlite:///" + sys.argv[1])
 for _ in range(int(sys.argv[2])):
     store.incr("api/key:1", 60)
@@ -373,7 +373,7 @@ def test_plugins_json_uses_the_api_key(app, client, key_a):
 
 # -- what a review of the key and limit changes found ------------------------------------------
 def test_a_key_made_without_scopes_cannot_manage_keys_or_plugins(app, client):
-    from host.testing import add_fixture_shop
+    from shopwright.host.testing import add_fixture_shop
 
     shop = add_fixture_shop(app)
     plain = shop.api_key()  # what `shopwright apikey create` without --scope makes too
@@ -403,7 +403,7 @@ def test_the_store_takes_what_limits_3_and_4_pass(tmp_path):
 
 
 def test_a_sqlite_too_old_for_the_store_is_named_at_start():
-    from host.limitstore import check_sqlite_version
+    from shopwright.host.limitstore import check_sqlite_version
 
     with pytest.raises(RuntimeError, match=r"needs SQLite 3\.35 or newer .* uses SQLite 3\.31\.1"):
         check_sqlite_version((3, 31, 1))
@@ -411,7 +411,7 @@ def test_a_sqlite_too_old_for_the_store_is_named_at_start():
 
 
 def test_a_broken_limits_store_lets_requests_through_and_logs(app, client, key_a, monkeypatch, caplog):
-    from host.limitstore import EXTENSION as LIMITS
+    from shopwright.host.limitstore import EXTENSION as LIMITS
 
     _, key = key_a
 
@@ -431,7 +431,7 @@ class BrokenDatabase:
 
 
 def test_closing_logs_a_failed_last_flush_instead_of_raising(caplog):
-    from host.api.keyusage import KeyUsage
+    from shopwright.host.api.keyusage import KeyUsage
 
     usage = KeyUsage(BrokenDatabase(), every_s=3600)
     usage.note(1)

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from host import PluginMeta, hookimpl
-from host.models import GeneratedContent, Product
-from host.testing import add_fixture_shop
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.models import GeneratedContent, Product
+from shopwright.host.testing import add_fixture_shop
 from tests.browser_kit import live_server
 from tests.csp_watch import settle, watch_csp
 

@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 import tests.widget_doubles as shelf
-from host.models import Event, Product, Shop
-from host.testing import add_fixture_shop
+from shopwright.host.models import Event, Product, Shop
+from shopwright.host.testing import add_fixture_shop
 from tests.browser_kit import live_server
 from tests.csp_watch import settle, watch_csp
 

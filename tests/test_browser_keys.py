@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from host.api.auth import key_usage
-from host.testing import add_fixture_shop
+from shopwright.host.api.auth import key_usage
+from shopwright.host.testing import add_fixture_shop
 from tests.browser_kit import live_server
 from tests.csp_watch import settle, watch_csp
 

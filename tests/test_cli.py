@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from host.cli import main
+from shopwright.host.cli import main
 
 TESTS = Path(__file__).parent
 
@@ -65,9 +65,9 @@ def test_apikey_create_without_scope_grants_no_admin_scope(run):
 
 
 def test_user_set_password(run):
-    from host.app import create_app, state_of
-    from host.models import AdminUser
-    from host.shops import check_password
+    from shopwright.host.app import create_app, state_of
+    from shopwright.host.models import AdminUser
+    from shopwright.host.shops import check_password
 
     run("user", "create", "--shop", "acme", "--email", "owner@acme.example", "--role", "owner",
         "--password", "correct horse battery")

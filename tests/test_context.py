@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import select
 
-from host import PluginMeta
-from host.context import PermissionDenied
-from host.models import AuditEntry, GeneratedContent, Product
-from host.pluginmeta import PERMISSIONS
-from host.testing import add_fixture_shop
+from shopwright import PluginMeta
+from shopwright.host.context import PermissionDenied
+from shopwright.host.models import AuditEntry, GeneratedContent, Product
+from shopwright.host.pluginmeta import PERMISSIONS
+from shopwright.host.testing import add_fixture_shop
 
 
 class Reader:

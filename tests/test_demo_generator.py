@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from host.demo import DEFAULT_NOW, generate_shop, write_files
+from shopwright.host.demo import DEFAULT_NOW, generate_shop, write_files
 
 PRODUCT_KEYS = {"handle", "title", "description_html", "vendor", "category", "tags", "attributes",
                 "images", "status", "variants"}
@@ -284,9 +284,9 @@ def test_large_catalogues_keep_handles_unique():
 
 def test_records_pass_the_host_import_schemas(shop):
     try:
-        from host.importers.schemas import SCHEMAS
+        from shopwright.host.importers.schemas import SCHEMAS
     except (ImportError, TypeError) as exc:  # the importers are being written alongside this
-        pytest.skip(f"host.importers.schemas does not load yet: {exc}")
+        pytest.skip(f"shopwright.host.importers.schemas does not load yet: {exc}")
     for kind, schema_class in SCHEMAS.items():
         schema = schema_class()
         records = shop[kind][::10] if kind == "events" else shop[kind]  # a sample keeps this quick

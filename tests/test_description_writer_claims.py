@@ -2,8 +2,8 @@
 
 import pytest
 
-from plugins.description_writer import check_claims, extract_claims
-from plugins.description_writer.units import parse_number
+from shopwright.plugins.description_writer import check_claims, extract_claims
+from shopwright.plugins.description_writer.units import parse_number
 
 MUG = {"id": 1, "title": "Enamel Camp Mug 350 ml", "vendor": "Acme", "category": "Outdoor", "tags": ["camping"],
        "description_html": "<p>A steel mug with an enamel coat.</p>", "description_source": "human",

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from plugins.description_writer.output import UnusableAnswer, parse_answer
-from plugins.description_writer.prompt import PROMPT_MARKERS
-from plugins.description_writer.record import view
+from shopwright.plugins.description_writer.output import UnusableAnswer, parse_answer
+from shopwright.plugins.description_writer.prompt import PROMPT_MARKERS
+from shopwright.plugins.description_writer.record import view
 
 MUG = view({"id": 1, "title": "Enamel Camp Mug 350 ml with a very long name that goes on and on for ever",
             "attributes": {"material": "enamelled steel", "capacity_ml": 350, "colour": "white"}})

@@ -2,8 +2,8 @@
 
 import json
 
-from plugins.description_writer import build_requests
-from plugins.description_writer.prompt import DATA_CLOSE, DATA_OPEN, PROMPT_VERSION, system_text
+from shopwright.plugins.description_writer import build_requests
+from shopwright.plugins.description_writer.prompt import DATA_CLOSE, DATA_OPEN, PROMPT_VERSION, system_text
 
 PLAIN = {"id": 1, "title": "Enamel Camp Mug", "attributes": {"material": "enamelled steel", "capacity_ml": 350}}
 INJECTION = {

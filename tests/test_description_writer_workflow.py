@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from host.inference import BackendUnavailable, FakeTextBackend, Overloaded
-from host.models import AuditEntry, GeneratedContent, Job, Product
-from host.settings import SettingsError
-from host.testing import add_fixture_shop, admin_client, use_fake_models
-from plugins.description_writer.prompt import PROMPT_VERSION
+from shopwright.host.inference import BackendUnavailable, FakeTextBackend, Overloaded
+from shopwright.host.models import AuditEntry, GeneratedContent, Job, Product
+from shopwright.host.settings import SettingsError
+from shopwright.host.testing import add_fixture_shop, admin_client, use_fake_models
+from shopwright.plugins.description_writer.prompt import PROMPT_VERSION
 
 PLUGIN, JOB = "description_writer", "description_writer.generate"
 PAGE = f"/admin/plugins/{PLUGIN}/generate"
@@ -92,7 +92,7 @@ def test_settings_are_validated_and_shown_as_a_form(shop, owner):
 
 
 def test_register_job_types_adds_the_bulk_job(app):
-    from host.app import state_of
+    from shopwright.host.app import state_of
 
     assert state_of(app).jobs.types[JOB].title == "Write product descriptions"
 
@@ -213,7 +213,7 @@ def test_a_cancelled_job_stops_between_groups_and_keeps_what_it_made(shop, model
 
 
 def test_a_busy_model_is_asked_again_after_a_pause(app, shop, monkeypatch):
-    from plugins.description_writer import jobs
+    from shopwright.plugins.description_writer import jobs
 
     class Busy(FakeTextBackend):
         def generate(self, requests):
@@ -357,9 +357,9 @@ class Crash(BaseException):
 
 
 def test_a_job_that_crashed_carries_on_in_a_new_process_drafting_each_product_once(tmp_path, monkeypatch):
-    from host.app import state_of
-    from host.testing import build_app
-    from plugins.description_writer import jobs as job_module
+    from shopwright.host.app import state_of
+    from shopwright.host.testing import build_app
+    from shopwright.plugins.description_writer import jobs as job_module
 
     first = build_app(tmp_path)
     use_fake_models(first, text=FakeTextBackend(reply))

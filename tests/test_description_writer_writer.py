@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from host.inference import BackendUnavailable, FakeTextBackend, Generation, QuotaExceeded
-from plugins.description_writer import build_requests, draft_meta, postprocess, write_drafts
-from plugins.description_writer.prompt import DATA_CLOSE, DATA_OPEN, PROMPT_VERSION
+from shopwright.host.inference import BackendUnavailable, FakeTextBackend, Generation, QuotaExceeded
+from shopwright.plugins.description_writer import build_requests, draft_meta, postprocess, write_drafts
+from shopwright.plugins.description_writer.prompt import DATA_CLOSE, DATA_OPEN, PROMPT_VERSION
 
 MUG = {"id": 1, "title": "Enamel Camp Mug 350 ml", "category": "Outdoor",
        "description_html": "<p>A steel mug with an enamel coat.</p>", "description_source": "human",
@@ -203,6 +203,6 @@ def test_draft_meta_records_the_provenance():
 
 
 def _defaults():
-    from plugins.description_writer.settings import resolve
+    from shopwright.plugins.description_writer.settings import resolve
 
     return {key: value for key, value in resolve({}).items() if key != "tone"}

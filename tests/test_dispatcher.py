@@ -5,7 +5,7 @@ import logging
 import pytest
 from plugin_doubles import RELEASE, SHOP_HOOKS, make_plugin
 
-from host.testing import add_fixture_shop
+from shopwright.host.testing import add_fixture_shop
 
 SAMPLE_ARGS = {
     "on_enable": {},
@@ -24,7 +24,7 @@ def test_every_per_shop_hook_has_sample_arguments():
 
 @pytest.fixture
 def shop_with(sw_app_factory):
-    from host.testing import add_fixture_shop
+    from shopwright.host.testing import add_fixture_shop
 
     def build(*plugins, **config):
         config.setdefault("BACKGROUND_HOOK_BUDGET_MS", 150)
@@ -91,7 +91,7 @@ def test_success_resets_the_failure_streak(shop_with):
 
 
 def test_plugins_run_only_for_shops_that_enabled_them(shop_with):
-    from host.testing import add_fixture_shop
+    from shopwright.host.testing import add_fixture_shop
 
     good = make_plugin("good", "ok", hooks=["render_slot"])
     shop = shop_with(good)

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 import tests.widget_doubles as shelf
-from host import PluginMeta, hookimpl
-from host.models import Event, Product, Shop
-from host.testing import add_fixture_shop
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.models import Event, Product, Shop
+from shopwright.host.testing import add_fixture_shop
 
 ALLOWED = "https://www.acme.example"
 EMBED_JS = Path(__file__).resolve().parent.parent / "host" / "embed" / "static" / "embed.js"

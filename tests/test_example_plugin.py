@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from host.plugins import ENTRY_POINT_GROUP
-from host.testing import Storefront, add_fixture_shop, admin_client
+from shopwright.host.plugins import ENTRY_POINT_GROUP
+from shopwright.host.testing import Storefront, add_fixture_shop, admin_client
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "shopwright-low-stock"

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from host import PluginMeta, hookimpl
-from host.app import create_app, state_of
-from host.importers import ImportReport, KeyTaken, RowError, formats, import_file, import_records, writer
-from host.importers.jobs import queue_import, shop_uploads
-from host.models import Customer, Event, Order, OrderLine, Product, Review, Variant
-from host.shops import create_shop
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.app import create_app, state_of
+from shopwright.host.importers import ImportReport, KeyTaken, RowError, formats, import_file, import_records, writer
+from shopwright.host.importers.jobs import queue_import, shop_uploads
+from shopwright.host.models import Customer, Event, Order, OrderLine, Product, Review, Variant
+from shopwright.host.shops import create_shop
 
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 
@@ -93,7 +93,7 @@ def one(state, model, **where):
 
 
 def product(state, shop_id: int, handle: str) -> dict:
-    from host.serialize import product_dict
+    from shopwright.host.serialize import product_dict
 
     with state.db.session() as session:
         return product_dict(session.scalars(select(Product).filter_by(shop_id=shop_id, handle=handle)).one())
@@ -270,7 +270,7 @@ def test_create_only_refuses_stored_keys_and_writes_nothing(state, shop):
 def test_create_only_reports_a_clash_on_another_column_as_a_changed_shop(state, shop, monkeypatch):
     """A product created meanwhile with the same sku but another handle: the insert fails on the
     sku, not the key, so it is no `KeyTaken` but the plain 'changed during the import'."""
-    import host.importers as importers
+    import shopwright.host.importers as importers
 
     original = importers.resolve
 
@@ -541,7 +541,7 @@ def test_more_than_the_row_limit_is_refused(state, shop, monkeypatch):
 
 
 def test_error_lists_are_capped(state, shop, monkeypatch):
-    from host.importers import report as report_module
+    from shopwright.host.importers import report as report_module
 
     monkeypatch.setattr(report_module, "MAX_REPORTED_ERRORS", 10)
     report = import_records(state, shop, "customers", [{"email": "bad"}] * 25)
@@ -605,7 +605,7 @@ def test_a_refused_background_file_fails_at_once_though_attempts_remain(state, s
 
 
 def test_job_answers_and_errors_name_no_server_path(state, shop, tmp_path):
-    from host.serialize import job_dict
+    from shopwright.host.serialize import job_dict
 
     queued = queue_import(state, shop, "customers", "people.csv", csv_bytes("email", "a@example.com"), "test")
     assert job_dict(state.jobs.get(shop, queued))["params"] == {"kind": "customers", "filename": "people.csv"}
@@ -622,9 +622,9 @@ def test_job_answers_and_errors_name_no_server_path(state, shop, tmp_path):
 def test_a_big_background_import_succeeds_with_workers_running_and_its_job_reads_answer(monkeypatch, tmp_path):
     """SQLite's write lock is the import's until it commits: progress must not need it, and a job
     read in the middle of the import must answer."""
-    from host.app import state_of
-    from host.importers import report as report_module
-    from host.testing import add_fixture_shop, build_app
+    from shopwright.host.app import state_of
+    from shopwright.host.importers import report as report_module
+    from shopwright.host.testing import add_fixture_shop, build_app
 
     midway, resume = threading.Event(), threading.Event()
     original = report_module.Progress.step
@@ -666,12 +666,12 @@ class Crash(BaseException):
 
 
 def test_an_import_that_crashed_after_its_commit_is_not_imported_twice(state, shop, monkeypatch):
-    import host.importers
+    import shopwright.host.importers
 
     def die(*args, **kwargs):
         raise Crash()
 
-    monkeypatch.setattr(host.importers, "send", die)  # dies after the commit, before the job is marked done
+    monkeypatch.setattr(shopwright.host.importers, "send", die)  # dies after the commit, before the job is marked done
     rows = csv_bytes("email", *(f"buyer{n}@example.com" for n in range(50)))
     job_id = queue_import(state, shop, "customers", "buyers.csv", rows, created_by="test")
     with pytest.raises(Crash):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from host.inference import (
+from shopwright.host.inference import (
     Batcher,
     FakeTextBackend,
     GenerationRequest,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from host.inference import (
+from shopwright.host.inference import (
     EmbeddingBackend,
     FakeEmbeddingBackend,
     FakeTextBackend,

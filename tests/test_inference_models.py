@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from host.inference import BackendUnavailable, Batcher, GenerationRequest
-from host.testing import add_fixture_shop
+from shopwright.host.inference import BackendUnavailable, Batcher, GenerationRequest
+from shopwright.host.testing import add_fixture_shop
 
 pytestmark = pytest.mark.slow
 
 COLD_START = """
 import time; started = time.perf_counter()
-from host.inference.embedded import EmbeddedTextBackend
+from shopwright.host.inference.embedded import EmbeddedTextBackend
 EmbeddedTextBackend.load({cache!r})
 print(round(time.perf_counter() - started, 2))
 """
@@ -34,7 +34,7 @@ def model_cache() -> Path:
 
 @pytest.fixture(scope="session")
 def smollm(model_cache):
-    from host.inference.embedded import ensure_converted, shared_embedded
+    from shopwright.host.inference.embedded import ensure_converted, shared_embedded
 
     started = time.perf_counter()
     ensure_converted(model_cache)
@@ -47,7 +47,7 @@ def smollm(model_cache):
 
 @pytest.fixture(scope="session")
 def minilm():
-    from host.inference.embeddings import shared_embedder
+    from shopwright.host.inference.embeddings import shared_embedder
 
     return shared_embedder()
 
@@ -105,8 +105,8 @@ def test_a_shop_generates_with_the_embedded_model_through_the_host(sw_app_factor
 
 
 def test_a_shop_can_name_a_local_model_folder(sw_app_factory, smollm, model_cache):
-    from host.inference.embedded import converted_folder
-    from host.inference.embeddings import wheel_folder
+    from shopwright.host.inference.embedded import converted_folder
+    from shopwright.host.inference.embeddings import wheel_folder
 
     app = sw_app_factory(TEXT_BACKEND="embedded")
     shop = add_fixture_shop(app)
@@ -149,9 +149,9 @@ def test_minilm_with_shopwright_attention_embeds_like_stock(minilm, path, monkey
     """The host's encoder with `attn_implementation="shopwright"` (what CUDA machines load)."""
     from transformers import AutoModel
 
-    import kernels
-    from host.inference import torch_setup
-    from host.inference.embeddings import MiniLMEmbedder, wheel_folder
+    from shopwright import kernels
+    from shopwright.host.inference import torch_setup
+    from shopwright.host.inference.embeddings import MiniLMEmbedder, wheel_folder
 
     monkeypatch.setenv(kernels.ENV_VAR, path)  # triton: the GPU kernel, interpreted on this CPU
     encoder = AutoModel.from_pretrained(str(wheel_folder()), local_files_only=True,
@@ -166,8 +166,8 @@ def test_minilm_with_shopwright_attention_embeds_like_stock(minilm, path, monkey
 def smollm_fp32(smollm, model_cache):
     """A float32 copy of the embedded model: in bfloat16, any two attention implementations
     (stock ones included) round differently enough to flip a greedy near-tie."""
-    from host.inference.embedded import converted_folder
-    from host.inference.transformers_text import TransformersTextBackend
+    from shopwright.host.inference.embedded import converted_folder
+    from shopwright.host.inference.transformers_text import TransformersTextBackend
 
     previous = os.environ.get("SHOPWRIGHT_MODEL_CPU_DTYPE")
     os.environ["SHOPWRIGHT_MODEL_CPU_DTYPE"] = "float32"
@@ -184,8 +184,8 @@ def smollm_fp32(smollm, model_cache):
 def test_smollm_with_shopwright_attention_writes_like_stock(smollm_fp32, path, monkeypatch, kernel_calls):
     """The host's own decoding loop (left-padded batch, prefill, KV-cache steps) through our
     attention writes what the stock attention writes."""
-    import kernels
-    from host.inference import torch_setup
+    from shopwright import kernels
+    from shopwright.host.inference import torch_setup
 
     requests = [GenerationRequest("Name one thing people drink from a mug.", max_tokens=8),
                 GenerationRequest("Say hello.", max_tokens=8)]

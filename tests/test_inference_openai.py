@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from host.inference import BackendUnavailable, GenerationRequest
-from host.inference.openai_compat import OpenAICompatBackend
+from shopwright.host.inference import BackendUnavailable, GenerationRequest
+from shopwright.host.inference.openai_compat import OpenAICompatBackend
 
 
 class ChatServer:

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from host import PluginMeta
-from host.config import ConfigError
-from host.inference import (
+from shopwright import PluginMeta
+from shopwright.host.config import ConfigError
+from shopwright.host.inference import (
     BackendUnavailable,
     FakeTextBackend,
     GenerationRequest,
     QuotaExceeded,
     TextBackend,
 )
-from host.inference import usage as usage_counts
-from host.inference.hf_folder import check_model_folder
-from host.settings import SettingsError
-from host.testing import add_fixture_shop, use_fake_models
+from shopwright.host.inference import usage as usage_counts
+from shopwright.host.inference.hf_folder import check_model_folder
+from shopwright.host.settings import SettingsError
+from shopwright.host.testing import add_fixture_shop, use_fake_models
 
 
 class Writer:
@@ -103,7 +103,7 @@ def test_a_bulk_call_stops_at_the_cap_between_batches(app, shop):
 
 
 def test_concurrent_usage_updates_are_not_lost(shop):
-    from host.inference.backend import Generation
+    from shopwright.host.inference.backend import Generation
 
     one = [Generation("x", 1, 2, "stop")]
     threads = [threading.Thread(target=usage_counts.record, args=(shop.state.db, shop.id, one)) for _ in range(20)]
@@ -213,7 +213,7 @@ def test_closing_the_app_stops_the_batchers(sw_app_factory):
 @pytest.fixture
 def fake_conversion(monkeypatch, tmp_path):
     """The GGUF conversion replaced by a quick stand-in that counts its runs."""
-    from host.inference import embedded
+    from shopwright.host.inference import embedded
 
     source = tmp_path / "model.gguf"
     source.write_bytes(b"GGUF" * 10)

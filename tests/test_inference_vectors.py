@@ -1,13 +1,13 @@
-"""host.inference.VectorIndex: exact nearest items over the shop's vectors."""
+"""shopwright.host.inference.VectorIndex: exact nearest items over the shop's vectors."""
 
 import numpy as np
 import pytest
 import torch
 
-import kernels
 import tests.widget_doubles as shelf
-from host.inference import FakeEmbeddingBackend, Neighbour, VectorIndex
-from host.testing import add_fixture_shop, widget_data
+from shopwright import kernels
+from shopwright.host.inference import FakeEmbeddingBackend, Neighbour, VectorIndex
+from shopwright.host.testing import add_fixture_shop, widget_data
 
 
 def _vectors(n, dim=24, seed=0):

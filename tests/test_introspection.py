@@ -2,7 +2,7 @@
 
 from plugin_doubles import make_plugin
 
-from host.testing import add_fixture_shop
+from shopwright.host.testing import add_fixture_shop
 
 
 def listed(client, name: str, **headers) -> dict:

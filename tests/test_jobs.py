@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from host import PluginMeta, hookimpl
-from host.jobs import JobError
-from host.models import Job, Product
-from host.testing import add_fixture_shop
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.jobs import JobError
+from shopwright.host.models import Job, Product
+from shopwright.host.testing import add_fixture_shop
 
 TESTS = Path(__file__).parent
 
@@ -67,7 +67,7 @@ def shop(sw_app_factory):
 
 
 def no_backoff(shop, job_id):
-    from host.models import utcnow
+    from shopwright.host.models import utcnow
 
     shop.state.jobs._write(job_id, run_after=utcnow())
 
@@ -146,7 +146,7 @@ def test_jobs_are_private_to_their_shop(shop):
 
 
 def test_queued_jobs_survive_a_restart(sw_app_factory, tmp_path):
-    from host.testing import build_app
+    from shopwright.host.testing import build_app
 
     first = build_app(tmp_path, [Worker()])
     shop = add_fixture_shop(first)
@@ -154,7 +154,7 @@ def test_queued_jobs_survive_a_restart(sw_app_factory, tmp_path):
     job_id = shop.state.jobs.enqueue(shop.id, "worker.count", {})
     shop.state.close()
     second = build_app(tmp_path, [Worker()])
-    from host.app import state_of
+    from shopwright.host.app import state_of
 
     state = state_of(second)
     assert state.jobs.run_pending() == 1
@@ -169,7 +169,7 @@ def test_a_job_killed_mid_write_leaves_nothing_and_is_retried(tmp_path):
         import sys, time
         sys.path.insert(0, {str(TESTS)!r})
         import crashy_jobs
-        from host.testing import build_app, add_fixture_shop
+        from shopwright.host.testing import build_app, add_fixture_shop
         app = build_app({str(tmp_path)!r}, [crashy_jobs], JOB_WORKERS=1, JOB_HEARTBEAT_S=0.2)
         shop = add_fixture_shop(app)
         shop.enable("crashy")
@@ -180,8 +180,8 @@ def test_a_job_killed_mid_write_leaves_nothing_and_is_retried(tmp_path):
     sys.path.insert(0, str(TESTS))
     import crashy_jobs
 
-    from host.app import state_of
-    from host.testing import build_app
+    from shopwright.host.app import state_of
+    from shopwright.host.testing import build_app
 
     state = state_of(build_app(tmp_path, [crashy_jobs], JOB_STALE_AFTER_S=0.5))
     time.sleep(0.6)
@@ -214,7 +214,7 @@ class Holder:
     def hold(self, job):
         from decimal import Decimal
 
-        from host.models import Variant
+        from shopwright.host.models import Variant
 
         jobs = job._queue
         with jobs.db.session() as session:
@@ -231,7 +231,7 @@ class Holder:
         return {}
 
     def refuse(self, job):
-        from host.jobs import PermanentError
+        from shopwright.host.jobs import PermanentError
 
         raise PermanentError("this input can never work")
 
@@ -301,7 +301,7 @@ def test_an_import_killed_mid_write_is_queued_again_and_imports_once(tmp_path):
         from pathlib import Path
         sys.path.insert(0, {str(TESTS)!r})
         import crashy_jobs
-        from host.testing import build_app, add_fixture_shop
+        from shopwright.host.testing import build_app, add_fixture_shop
         crashy_jobs.stall_imports_midway(Path({str(marker)!r}))
         app = build_app({str(tmp_path)!r}, JOB_WORKERS=1, JOB_HEARTBEAT_S=0.2)
         shop = add_fixture_shop(app)
@@ -313,9 +313,9 @@ def test_an_import_killed_mid_write_is_queued_again_and_imports_once(tmp_path):
         time.sleep(120)
     """)
     kill_when_marked(script, marker)
-    from host.app import state_of
-    from host.models import Customer
-    from host.testing import build_app
+    from shopwright.host.app import state_of
+    from shopwright.host.models import Customer
+    from shopwright.host.testing import build_app
 
     state = state_of(build_app(tmp_path, JOB_STALE_AFTER_S=0.5))
     time.sleep(0.6)
@@ -330,7 +330,7 @@ def test_an_import_killed_mid_write_is_queued_again_and_imports_once(tmp_path):
 
 
 def test_the_job_page_names_no_server_path(sw_app_factory):
-    from host.testing import admin_client
+    from shopwright.host.testing import admin_client
 
     app = sw_app_factory()
     shop = add_fixture_shop(app)
@@ -350,8 +350,8 @@ def backdate(jobs, job_id):
 
     from sqlalchemy import update
 
-    from host.joblive import job_live
-    from host.models import utcnow
+    from shopwright.host.joblive import job_live
+    from shopwright.host.models import utcnow
 
     long_ago = utcnow() - timedelta(hours=1)
     jobs._write(job_id, heartbeat_at=long_ago)
@@ -360,7 +360,7 @@ def backdate(jobs, job_id):
 
 
 def test_recovery_leaves_alone_a_job_picked_up_again_meanwhile(shop, monkeypatch):
-    from host.jobs import JobRun
+    from shopwright.host.jobs import JobRun
 
     jobs = shop.state.jobs
     job_id = jobs.enqueue(shop.id, "worker.count", {})
@@ -390,8 +390,8 @@ def test_recovery_leaves_alone_a_job_picked_up_again_meanwhile(shop, monkeypatch
 def test_a_lost_live_row_is_written_again_by_the_next_beat(shop):
     from sqlalchemy import delete
 
-    from host.joblive import job_live
-    from host.jobs import JobRun
+    from shopwright.host.joblive import job_live
+    from shopwright.host.jobs import JobRun
 
     jobs = shop.state.jobs
     job_id = jobs.enqueue(shop.id, "worker.count", {})
@@ -489,9 +489,9 @@ def test_the_live_table_comes_with_the_schema_on_every_engine(sw_app):
     from alembic.migration import MigrationContext
     from sqlalchemy import inspect
 
-    from host.app import state_of
-    from host.db import alembic_config
-    from host.models import Base
+    from shopwright.host.app import state_of
+    from shopwright.host.db import alembic_config
+    from shopwright.host.models import Base
 
     db = state_of(sw_app).db
 

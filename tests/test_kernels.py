@@ -16,10 +16,10 @@ import torch
 # kernels are then imported as calls, not statements, to keep the import block lint-clean.
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
-kernels = importlib.import_module("kernels")
-_attention = importlib.import_module("kernels.attention")
-_decode = importlib.import_module("kernels.decode_attention")
-_scoring = importlib.import_module("kernels.scoring")
+kernels = importlib.import_module("shopwright.kernels")
+_attention = importlib.import_module("shopwright.kernels.attention")
+_decode = importlib.import_module("shopwright.kernels.decode_attention")
+_scoring = importlib.import_module("shopwright.kernels.scoring")
 attention_reference, attention_triton = _attention.attention_reference, _attention.attention_triton
 decode_attention_reference = _decode.decode_attention_reference
 decode_attention_triton = _decode.decode_attention_triton

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 pytest.importorskip("triton.backends.nvidia.compiler")
-_aot = importlib.import_module("kernels._aot")
+_aot = importlib.import_module("shopwright.kernels._aot")
 CASES = _aot.model_shape_cases()
 
 
@@ -46,7 +46,7 @@ def test_scoring_records_threshold_then_filter():
 
 
 def test_recording_leaves_the_launchers_untouched():
-    kernels_attention = importlib.import_module("kernels.attention")
+    kernels_attention = importlib.import_module("shopwright.kernels.attention")
     before = kernels_attention.interpreting
     _aot.record_cases({"one": CASES["prefill MiniLM fp16"]})
     assert kernels_attention.interpreting is before

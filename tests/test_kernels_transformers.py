@@ -16,8 +16,8 @@ import torch
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")
 transformers = pytest.importorskip("transformers")
-kernels = importlib.import_module("kernels")
-transformers_attention = importlib.import_module("kernels.transformers_attention")
+kernels = importlib.import_module("shopwright.kernels")
+transformers_attention = importlib.import_module("shopwright.kernels.transformers_attention")
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 NAME = transformers_attention.register()

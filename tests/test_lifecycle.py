@@ -4,10 +4,10 @@ import marshmallow
 import pytest
 from marshmallow import fields, validate
 
-from host import PluginMeta, hookimpl
-from host.lifecycle import PluginError
-from host.settings import MASK, SettingsError, describe_fields, mask_settings
-from host.testing import add_fixture_shop
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.lifecycle import PluginError
+from shopwright.host.settings import MASK, SettingsError, describe_fields, mask_settings
+from shopwright.host.testing import add_fixture_shop
 
 
 class WriterSettings(marshmallow.Schema):

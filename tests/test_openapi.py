@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 from marshmallow import Schema, fields
 
-from host import hookimpl
-from host.api import schemas as s
-from host.apikeys import API_SCOPES, create_key
-from host.app import create_app, state_of
-from host.models import Product, Variant
-from host.pluginmeta import PluginMeta
-from host.shops import create_shop
+from shopwright import hookimpl
+from shopwright.host.api import schemas as s
+from shopwright.host.apikeys import API_SCOPES, create_key
+from shopwright.host.app import create_app, state_of
+from shopwright.host.models import Product, Variant
+from shopwright.host.pluginmeta import PluginMeta
+from shopwright.host.shops import create_shop
 
 
 class SpecSettings(Schema):

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from host.models import utcnow
-from host.settings import SettingsError
-from host.testing import add_fixture_shop, render_widget, widget_data
-from host.widgets import WidgetError
+from shopwright.host.models import utcnow
+from shopwright.host.settings import SettingsError
+from shopwright.host.testing import add_fixture_shop, render_widget, widget_data
+from shopwright.host.widgets import WidgetError
 
 TOP = "bestsellers.top"
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from host.models import utcnow
-from host.settings import SettingsError
-from host.testing import render_widget, widget_data
-from plugins.ratings import summary
+from shopwright.host.models import utcnow
+from shopwright.host.settings import SettingsError
+from shopwright.host.testing import render_widget, widget_data
+from shopwright.plugins.ratings import summary
 
 STARS = "ratings.stars"
 PAYLOAD = '<script>alert(1)</script>" onmouseover="alert(2)'

@@ -7,10 +7,11 @@ import marshmallow
 import pytest
 from plugin_doubles import ALL_HOOKS
 
-from host import PluginMeta, hookimpl, hookspecs
-from host.pluginmeta import PluginMetaError
-from host.plugins import ENTRY_POINT_GROUP
-from host.testing import add_fixture_shop
+from shopwright import PluginMeta, hookimpl
+from shopwright.host import hookspecs
+from shopwright.host.pluginmeta import PluginMetaError
+from shopwright.host.plugins import ENTRY_POINT_GROUP
+from shopwright.host.testing import add_fixture_shop
 
 
 def test_every_hook_is_documented_with_its_arguments():
@@ -44,7 +45,7 @@ def site_dir(tmp_path, monkeypatch):
 
 def test_third_party_plugin_is_found_through_its_entry_point(site_dir, sw_app_factory):
     _write_package(site_dir, "swtest_hello", """
-        from host import PluginMeta, hookimpl
+        from shopwright import PluginMeta, hookimpl
         plugin_meta = PluginMeta(name="hello", version="2.1.0", description="Says hello",
                                  requires_host=">=0.1", permissions=("read:catalog",))
         @hookimpl
@@ -73,7 +74,7 @@ def test_a_package_that_fails_to_import_is_listed_not_fatal(site_dir, sw_app_fac
 
 def test_builtins_come_from_the_manifest(tmp_path, sw_app_factory, site_dir):
     (site_dir / "swtest_builtin.py").write_text(
-        "from host import hookimpl\n@hookimpl\ndef render_slot(slot):\n    return 'built in'\n")
+        "from shopwright.host import hookimpl\n@hookimpl\ndef render_slot(slot):\n    return 'built in'\n")
     (site_dir / "swtest_settings.py").write_text(
         "import marshmallow\nclass Settings(marshmallow.Schema):\n    days = marshmallow.fields.Int(load_default=3)\n")
     manifest = tmp_path / "manifest.toml"
@@ -95,7 +96,7 @@ def test_builtins_come_from_the_manifest(tmp_path, sw_app_factory, site_dir):
 
 
 def test_the_shipped_manifest_loads_without_errors(sw_app):
-    from host.app import state_of
+    from shopwright.host.app import state_of
 
     assert all(not p.load_error for p in state_of(sw_app).registry.plugins.values())
 

@@ -4,17 +4,14 @@ import os
 import subprocess
 import sys
 import tomllib
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-import host
-from host.cli import main
-from host.scaffold import ScaffoldError, compatible_range, create_plugin
-from host.testing import add_fixture_shop, widget_data
-
-HOST_ROOT = Path(host.__file__).resolve().parent.parent
+import shopwright
+from shopwright.host.cli import main
+from shopwright.host.scaffold import ScaffoldError, compatible_range, create_plugin
+from shopwright.host.testing import add_fixture_shop, widget_data
 
 
 def run_new(*args):
@@ -45,8 +42,7 @@ def test_plugin_new_writes_a_complete_package(tmp_path):
 def test_the_generated_package_passes_its_own_tests(tmp_path):
     folder = create_plugin("gift_wrap", tmp_path)
     # The package itself is not installed: only its folder is on the path, as in a fresh checkout.
-    # The host's source root goes too, for a host installed in editable mode from this checkout.
-    path = os.pathsep.join([str(folder), str(HOST_ROOT), os.environ.get("PYTHONPATH", "")])
+    path = os.pathsep.join([str(folder), os.environ.get("PYTHONPATH", "")])
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
                             env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -60,7 +56,7 @@ def test_the_generated_plugin_loads_in_the_host(tmp_path, monkeypatch, sw_app_fa
     try:
         shop = add_fixture_shop(app)
         row = shop.enable("gift_wrap")
-        assert (row["state"], row["requires_host"]) == ("enabled", compatible_range(host.__version__))
+        assert (row["state"], row["requires_host"]) == ("enabled", compatible_range(shopwright.__version__))
         assert widget_data(shop, "gift_wrap.banner", product="merino-crew")["message"] == "Hello from Gift Wrap"
     finally:
         sys.modules.pop("shopwright_gift_wrap", None)

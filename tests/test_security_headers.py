@@ -12,9 +12,9 @@ import pytest
 from flask import Response
 
 import tests.widget_doubles as shelf
-from host.models import Shop
-from host.security_headers import ADMIN_CSP, DATA_CSP, EMBED_CSP, STOREFRONT_CSP
-from host.testing import add_fixture_shop, admin_client
+from shopwright.host.models import Shop
+from shopwright.host.security_headers import ADMIN_CSP, DATA_CSP, EMBED_CSP, STOREFRONT_CSP
+from shopwright.host.testing import add_fixture_shop, admin_client
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLOWED = "https://www.acme.example"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from host.apikeys import create_key
-from host.app import state_of
-from host.testing import add_fixture_shop, build_app
+from shopwright.host.apikeys import create_key
+from shopwright.host.app import state_of
+from shopwright.host.testing import add_fixture_shop, build_app
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow

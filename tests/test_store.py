@@ -8,11 +8,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select, text
 
-from host.app import state_of
-from host.config import ConfigError, load_config
-from host.db import Database, alembic_config
-from host.models import Base, Product, Shop, Variant
-from host.testing import add_fixture_shop, build_app
+from shopwright.host.app import state_of
+from shopwright.host.config import ConfigError, load_config
+from shopwright.host.db import Database, alembic_config
+from shopwright.host.models import Base, Product, Shop, Variant
+from shopwright.host.testing import add_fixture_shop, build_app
 
 
 def test_defaults_then_instance_file_then_environment_then_arguments(tmp_path, monkeypatch):

@@ -10,11 +10,11 @@ import pytest
 from markupsafe import Markup
 from sqlalchemy import event, select, update
 
-from host import PluginMeta, hookimpl
-from host.models import Product, Review, Shop, Variant
-from host.shops import create_shop
-from host.storefront.pagination import Page, PageOutOfRange, page_number
-from host.storefront.sanitize import clean_html, plain_text
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.models import Product, Review, Shop, Variant
+from shopwright.host.shops import create_shop
+from shopwright.host.storefront.pagination import Page, PageOutOfRange, page_number
+from shopwright.host.storefront.sanitize import clean_html, plain_text
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE_BREAKOUT = '" onmouseover="alert(1)'
@@ -333,7 +333,7 @@ class SlotPlugin:
     (lambda product: f"<b>{product['title']}</b>", "&lt;b&gt;Merino Crew Sweater&lt;/b&gt;"),
 ])
 def test_slot_shows_plugin_html_and_escapes_plain_strings(sw_app_factory, value, expected):
-    from host.testing import add_fixture_shop
+    from shopwright.host.testing import add_fixture_shop
 
     app = sw_app_factory(plugins=[SlotPlugin(value)])
     shop = add_fixture_shop(app)

@@ -3,9 +3,9 @@ clients, and the fake model fixtures."""
 
 import pytest
 
-from host import PluginMeta, hookimpl
-from host.settings import SettingsError
-from host.testing import Storefront, add_fixture_shop, admin_client, render_widget, widget_data
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.settings import SettingsError
+from shopwright.host.testing import Storefront, add_fixture_shop, admin_client, render_widget, widget_data
 
 
 class Listener:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from host import PluginMeta, hookimpl
-from host.app import state_of
-from host.models import Product, Shop, Variant
-from host.testing import add_fixture_shop, build_app
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.app import state_of
+from shopwright.host.models import Product, Shop, Variant
+from shopwright.host.testing import add_fixture_shop, build_app
 
 BUILTIN_THEMES = ["default", "linen"]
 PAGES = ["/shop/acme/", "/shop/acme/c/apparel", "/shop/acme/p/merino-crew", "/shop/acme/search?q=mug",

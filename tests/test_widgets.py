@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 import tests.widget_doubles as shelf
-from host import PluginMeta, hookimpl
-from host.app import state_of
-from host.context import shop_info
-from host.testing import add_fixture_shop, build_app
-from host.widgets import WidgetError
+from shopwright import PluginMeta, hookimpl
+from shopwright.host.app import state_of
+from shopwright.host.context import shop_info
+from shopwright.host.testing import add_fixture_shop, build_app
+from shopwright.host.widgets import WidgetError
 
 PAYLOAD = '<script>alert(1)</script>" onmouseover="alert(2)'
 
@@ -88,7 +88,7 @@ def test_product_ids_and_handles_are_looked_up_within_the_shop(app, shop):
     other = add_fixture_shop(app, slug="other", name="Other")
     other.enable("shelf")
     with shop.state.db.session() as session:
-        from host.models import Product
+        from shopwright.host.models import Product
         foreign_id = session.query(Product.id).filter_by(shop_id=other.id).first()[0]
     assert data(shop, "shelf.echo", product="enamel-camp-mug")["title"] == "Enamel Camp Mug 350 ml"
     with pytest.raises(WidgetError) as missing:

@@ -9,7 +9,7 @@ Modules: `core` (blueprint, current user, roles, errors, navigation), `auth` (si
 `account` (the signed-in user's own password),
 `throttle` (slowing sign-in guessers), `attacks` (telling a user of failed sign-ins),
 `dashboard`, `plugins` (list, enable/disable, settings forms), `uploads`, `jobs`, `drafts`
-(review queue; the logic is `host.drafts`), `pages` (plugin pages), `shop` (shop settings),
+(review queue; the logic is `shopwright.host.drafts`), `pages` (plugin pages), `shop` (shop settings),
 `models` (the text model, its token cap and usage).
 """
 
@@ -21,12 +21,12 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 
-from host.admin import account, auth, dashboard, drafts, jobs, models, pages, plugins, shop, uploads  # noqa: F401  (routes)
-from host.admin.core import EXTENSION, HOST_DIR, admin
-from host.admin.pages import AdminPages
-from host.admin.throttle import LoginThrottle
-from host.limitstore import shared_storage
-from host.themes import plugin_template_loader
+from shopwright.host.admin import account, auth, dashboard, drafts, jobs, models, pages, plugins, shop, uploads  # noqa: F401  (routes)
+from shopwright.host.admin.core import EXTENSION, HOST_DIR, admin
+from shopwright.host.admin.pages import AdminPages
+from shopwright.host.admin.throttle import LoginThrottle
+from shopwright.host.limitstore import shared_storage
+from shopwright.host.themes import plugin_template_loader
 
 __all__ = ["AdminExtension", "create_admin"]
 

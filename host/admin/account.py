@@ -13,10 +13,10 @@ from flask import flash, redirect, request, session, url_for
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from host.admin.core import admin, extension, render, state, user
-from host.admin.forms import AdminForm
-from host.models import AdminUser
-from host.shops import MAX_PASSWORD, MIN_PASSWORD, check_password, set_password
+from shopwright.host.admin.core import admin, extension, render, state, user
+from shopwright.host.admin.forms import AdminForm
+from shopwright.host.models import AdminUser
+from shopwright.host.shops import MAX_PASSWORD, MIN_PASSWORD, check_password, set_password
 
 
 class PasswordForm(AdminForm):

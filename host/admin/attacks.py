@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from host.admin.throttle import address_key
-from host.models import AdminUser, SignInFailure, utcnow
+from shopwright.host.admin.throttle import address_key
+from shopwright.host.models import AdminUser, SignInFailure, utcnow
 
 TOP_ADDRESSES = 5
 

@@ -19,12 +19,12 @@ from flask import flash, g, redirect, request, session, url_for
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from host.admin import attacks
-from host.admin.core import admin, extension, render, safe_next, state, user
-from host.admin.forms import LoginForm
-from host.admin.throttle import LoginThrottle
-from host.models import AdminUser, Shop
-from host.shops import check_password
+from shopwright.host.admin import attacks
+from shopwright.host.admin.core import admin, extension, render, safe_next, state, user
+from shopwright.host.admin.forms import LoginForm
+from shopwright.host.admin.throttle import LoginThrottle
+from shopwright.host.models import AdminUser, Shop
+from shopwright.host.shops import check_password
 
 WRONG = "That shop, email and password do not match an account."
 LOCKED = "Too many failed sign-in attempts. Wait {minutes} and try again."

@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from host.models import AdminUser, Shop
+from shopwright.host.models import AdminUser, Shop
 
 HOST_DIR = Path(__file__).resolve().parent.parent
 EXTENSION = "shopwright.admin"
@@ -124,7 +124,7 @@ def guard():
 
 @admin.after_request
 def no_caching(response):
-    # The CSP, frame and other security headers come from host.security_headers, for every part.
+    # The CSP, frame and other security headers come from shopwright.host.security_headers, for every part.
     if request.endpoint != "admin.static":
         response.headers["Cache-Control"] = "no-store"  # pages show shop data; keep them out of caches
     return response

@@ -8,10 +8,10 @@ from datetime import timedelta
 from flask import flash, redirect, url_for
 from sqlalchemy import func, select
 
-from host import drafts
-from host.admin import attacks
-from host.admin.core import admin, render, shop_id, state, user
-from host.models import Customer, Event, Order, Product, Review, utcnow
+from shopwright.host import drafts
+from shopwright.host.admin import attacks
+from shopwright.host.admin.core import admin, render, shop_id, state, user
+from shopwright.host.models import Customer, Event, Order, Product, Review, utcnow
 
 COUNTED = (("Products", Product), ("Customers", Customer), ("Orders", Order), ("Reviews", Review))
 RECENT_DAYS = 7

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-from host.drafts import Flag, current_value
+from shopwright.host.drafts import Flag, current_value
 
 TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 LABELS = {"description_html": "Description (HTML)", "seo_title": "SEO title",

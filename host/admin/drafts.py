@@ -1,6 +1,6 @@
 """The review queue: AI drafts waiting for a person, each shown as a diff against the product's
 current text with the plugin's own flags marked; approve (publish), edit then publish, or reject.
-Owners and editors both review. The rules and the writing live in `host.drafts`.
+Owners and editors both review. The rules and the writing live in `shopwright.host.drafts`.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from functools import partial
 
 from flask import abort, flash, redirect, request, url_for
 
-from host import drafts as service
-from host.admin.core import admin, render, shop_id, state, user
-from host.admin.diff import as_text, review_fields
-from host.drafts import DraftError, as_lines, flags_of
+from shopwright.host import drafts as service
+from shopwright.host.admin.core import admin, render, shop_id, state, user
+from shopwright.host.admin.diff import as_text, review_fields
+from shopwright.host.drafts import DraftError, as_lines, flags_of
 
 
 @admin.get("/drafts")

@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from host.importers import KINDS
+from shopwright.host.importers import KINDS
 
 KIND_LABELS = {"products": "Products (catalogue)", "customers": "Customers", "orders": "Orders",
                "reviews": "Reviews", "events": "Events"}

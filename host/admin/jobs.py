@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 
-from host.admin.core import admin, owner_only, render, safe_next, shop_id, state
-from host.admin.dashboard import job_titles
-from host.importers.jobs import refused_report
-from host.jobs import JobError
-from host.models import Job
-from host.serialize import job_params
+from shopwright.host.admin.core import admin, owner_only, render, safe_next, shop_id, state
+from shopwright.host.admin.dashboard import job_titles
+from shopwright.host.importers.jobs import refused_report
+from shopwright.host.jobs import JobError
+from shopwright.host.models import Job
+from shopwright.host.serialize import job_params
 
 FINISHED = ("succeeded", "failed", "cancelled")
 LISTED = 50

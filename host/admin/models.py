@@ -1,7 +1,7 @@
 """The Models page: which text model the shop's plugins use, its daily token cap, what was used
 today and on each of the last seven days, and a button that tries the model. Owners only.
 
-The form is generated from `host.inference.settings.ModelSettingsSchema` by the same helpers as
+The form is generated from `shopwright.host.inference.settings.ModelSettingsSchema` by the same helpers as
 a plugin's settings form, so errors appear next to their fields, nothing is saved when one is
 wrong, and the API key is never shown again once stored.
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 
-from host.admin.core import admin, owner_only, render, shop_id, state
-from host.admin.settings_form import build_fields, read_form, split_errors
-from host.inference.errors import InferenceError
-from host.inference.settings import MODEL_SETTINGS
-from host.settings import SettingsError, describe_fields
+from shopwright.host.admin.core import admin, owner_only, render, shop_id, state
+from shopwright.host.admin.settings_form import build_fields, read_form, split_errors
+from shopwright.host.inference.errors import InferenceError
+from shopwright.host.inference.settings import MODEL_SETTINGS
+from shopwright.host.settings import SettingsError, describe_fields
 
 TRY_PROMPT = "Reply with one short sentence saying that you are ready."
 

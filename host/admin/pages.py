@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from flask import abort, current_app, render_template, request, url_for
 from jinja2 import TemplateNotFound
 
-from host.admin.core import admin, extension, shop_id, state, user
-from host.context import shop_info
+from shopwright.host.admin.core import admin, extension, shop_id, state, user
+from shopwright.host.context import shop_info
 
 log = logging.getLogger("shopwright.admin")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

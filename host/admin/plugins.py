@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from host.admin.core import admin, extension, owner_only, render, shop_id, state
-from host.admin.settings_form import build_fields, read_form, split_errors
-from host.lifecycle import PluginError
-from host.models import PluginState
-from host.pluginmeta import PERMISSIONS
-from host.settings import SettingsError, describe_fields, load_settings
+from shopwright.host.admin.core import admin, extension, owner_only, render, shop_id, state
+from shopwright.host.admin.settings_form import build_fields, read_form, split_errors
+from shopwright.host.lifecycle import PluginError
+from shopwright.host.models import PluginState
+from shopwright.host.pluginmeta import PERMISSIONS
+from shopwright.host.settings import SettingsError, describe_fields, load_settings
 
 
 @admin.get("/plugins")

@@ -1,4 +1,4 @@
-"""A plugin's settings form, generated from its marshmallow schema (`host.settings.describe_fields`).
+"""A plugin's settings form, generated from its marshmallow schema (`shopwright.host.settings.describe_fields`).
 
 Types become inputs: boolean → checkbox, integer/float/decimal → number, a OneOf validator →
 select, list → textarea (one item per line), dict → textarea (JSON), secret → password input
@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from host.settings import describe_fields
+from shopwright.host.settings import describe_fields
 
 NUMBERS = {"integer": "1", "float": "any", "decimal": "any", "number": "any"}
 TEXT_INPUTS = {"email": "email", "url": "url"}

@@ -11,11 +11,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, url_for
 from wtforms import SelectChoice
 
-from host.admin.core import admin, owner_only, render, shop_id, state, user
-from host.admin.forms import ShopForm
-from host.api.auth import forget_keys
-from host.apikeys import API_SCOPES, ApiKeyError, list_keys, revoke_key
-from host.models import ApiKey, Shop
+from shopwright.host.admin.core import admin, owner_only, render, shop_id, state, user
+from shopwright.host.admin.forms import ShopForm
+from shopwright.host.api.auth import forget_keys
+from shopwright.host.apikeys import API_SCOPES, ApiKeyError, list_keys, revoke_key
+from shopwright.host.models import ApiKey, Shop
 
 
 def theme_choices() -> list[SelectChoice]:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 
-from host.admin.core import admin, owner_only, render, shop_id, state, user
-from host.admin.forms import UploadForm
-from host.importers import import_file
-from host.importers.jobs import queue_import
+from shopwright.host.admin.core import admin, owner_only, render, shop_id, state, user
+from shopwright.host.admin.forms import UploadForm
+from shopwright.host.importers import import_file
+from shopwright.host.importers.jobs import queue_import
 
 
 @admin.route("/uploads", methods=["GET", "POST"])

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from host.api import customers, events, imports, jobs, keys, openapi, orders, plugins, products, reviews  # noqa: F401
-from host.api.auth import USAGE, key_from_request
-from host.api.errors import register_app_handler
-from host.api.keyusage import KeyUsage
-from host.api.ratelimit import EXTENSION, ApiRateLimiter
-from host.api.routing import api
-from host.limitstore import shared_storage
+from shopwright.host.api import customers, events, imports, jobs, keys, openapi, orders, plugins, products, reviews  # noqa: F401
+from shopwright.host.api.auth import USAGE, key_from_request
+from shopwright.host.api.errors import register_app_handler
+from shopwright.host.api.keyusage import KeyUsage
+from shopwright.host.api.ratelimit import EXTENSION, ApiRateLimiter
+from shopwright.host.api.routing import api
+from shopwright.host.limitstore import shared_storage
 
 __all__ = ["create_api", "key_from_request"]
 

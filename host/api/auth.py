@@ -18,9 +18,9 @@ from functools import wraps
 
 from flask import current_app, g, request
 
-from host.api.errors import ApiError
-from host.api.keyusage import KeyUsage
-from host.apikeys import KeyInfo, verify_key
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.keyusage import KeyUsage
+from shopwright.host.apikeys import KeyInfo, verify_key
 
 CACHE_TTL_S = 0.5
 MAX_CACHED = 10_000

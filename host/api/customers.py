@@ -8,14 +8,14 @@ from typing import Any
 from flask import jsonify
 from sqlalchemy import select
 
-from host.api import schemas as s
-from host.api.auth import current_key
-from host.api.errors import ApiError
-from host.api.pagination import page, paged
-from host.api.records import as_list, create
-from host.api.routing import api, json_body, operation, state
-from host.models import Customer
-from host.serialize import customer_dict
+from shopwright.host.api import schemas as s
+from shopwright.host.api.auth import current_key
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.pagination import page, paged
+from shopwright.host.api.records import as_list, create
+from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.models import Customer
+from shopwright.host.serialize import customer_dict
 
 TAG = "customers"
 

@@ -15,12 +15,12 @@ from flask import jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from host.api import schemas as s
-from host.api.auth import current_key
-from host.api.errors import ApiError
-from host.api.routing import api, json_body, operation, state
-from host.models import Customer, Event, IdempotencyKey, Product
-from host.serialize import event_dict
+from shopwright.host.api import schemas as s
+from shopwright.host.api.auth import current_key
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.models import Customer, Event, IdempotencyKey, Product
+from shopwright.host.serialize import event_dict
 
 TAG = "events"
 SCOPE = "events"

@@ -2,7 +2,7 @@
 
 The ORM's identity map and loader machinery cost more than the query itself here; these read
 plain rows (two statements per page: products, then their variants) into light objects that
-`host.serialize.product_dict` serializes exactly as it does ORM rows.
+`shopwright.host.serialize.product_dict` serializes exactly as it does ORM rows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select
 
-from host.models import Product, Variant
+from shopwright.host.models import Product, Variant
 
 PRODUCTS = Product.__table__
 VARIANTS = Variant.__table__

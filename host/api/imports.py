@@ -2,7 +2,7 @@
 
 Small files are imported while the request waits and answer the importer's report (422 with the
 row-level errors when any row is rejected). `?background=1` saves the upload in the shop's
-uploads folder and queues the `host.import` job instead (`host.importers.jobs.queue_import`),
+uploads folder and queues the `host.import` job instead (`shopwright.host.importers.jobs.queue_import`),
 answering 202 with the job; the answer names the file as sent, never where the server keeps it.
 """
 
@@ -12,13 +12,13 @@ from typing import Any
 
 from flask import jsonify, request
 
-from host.api import schemas as s
-from host.api.auth import require_scope
-from host.api.errors import ApiError
-from host.api.routing import api, operation, state
-from host.importers.jobs import queue_import
-from host.jobs import JobError
-from host.serialize import job_dict
+from shopwright.host.api import schemas as s
+from shopwright.host.api.auth import require_scope
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.routing import api, operation, state
+from shopwright.host.importers.jobs import queue_import
+from shopwright.host.jobs import JobError
+from shopwright.host.serialize import job_dict
 
 TAG = "imports"
 KIND_SCOPES = {"products": "write:catalog", "customers": "write:customers", "orders": "write:orders",
@@ -52,7 +52,7 @@ def import_upload(kind: str, query: dict[str, Any]):
     if query["background"]:
         return _queue(key, kind, filename, data)
     try:
-        from host.importers import import_file
+        from shopwright.host.importers import import_file
     except ImportError as exc:
         raise ApiError(501, f"imports are not available on this server: {exc}") from exc
     report = import_file(state(), key.shop_id, kind, filename, data)

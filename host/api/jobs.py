@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import jsonify
 
-from host.api import schemas as s
-from host.api.auth import current_key
-from host.api.errors import ApiError
-from host.api.routing import api, operation, state
-from host.jobs import JobError
-from host.serialize import job_dict
+from shopwright.host.api import schemas as s
+from shopwright.host.api.auth import current_key
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.routing import api, operation, state
+from shopwright.host.jobs import JobError
+from shopwright.host.serialize import job_dict
 
 TAG = "jobs"
 

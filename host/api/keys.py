@@ -13,11 +13,11 @@ from typing import Any
 from flask import jsonify
 from marshmallow import Schema, fields
 
-from host.api.auth import current_key, forget_keys
-from host.api.errors import ApiError
-from host.api.routing import api, operation, state
-from host.apikeys import ApiKeyError, get_key, list_keys, public_actor, revoke_key
-from host.models import ApiKey
+from shopwright.host.api.auth import current_key, forget_keys
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.routing import api, operation, state
+from shopwright.host.apikeys import ApiKeyError, get_key, list_keys, public_actor, revoke_key
+from shopwright.host.models import ApiKey
 
 TAG = "keys"
 SCOPE = "admin:keys"

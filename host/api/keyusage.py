@@ -18,7 +18,7 @@ import time
 import weakref
 from datetime import UTC, datetime
 
-from host.apikeys import record_use
+from shopwright.host.apikeys import record_use
 
 FLUSH_EVERY_S = 60.0
 log = logging.getLogger("shopwright.api")

@@ -13,10 +13,10 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, current_app, jsonify
 
-from host.api import schemas as s
-from host.api.routing import MAX_RECORDS, OperationDoc, api, operation
-from host.importers.schemas import MAX_INT
-from host.version import __version__
+from shopwright.host.api import schemas as s
+from shopwright.host.api.routing import MAX_RECORDS, OperationDoc, api, operation
+from shopwright.host.importers.schemas import MAX_INT
+from shopwright.host.version import __version__
 
 EXTENSION = "shopwright.api.openapi"
 SECURITY = [{"bearer": []}, {"apiKey": []}]

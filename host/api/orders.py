@@ -8,14 +8,14 @@ from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from host.api import schemas as s
-from host.api.auth import current_key
-from host.api.errors import ApiError
-from host.api.pagination import page, paged
-from host.api.records import as_list, create
-from host.api.routing import api, json_body, operation, state
-from host.models import Order
-from host.serialize import order_dict
+from shopwright.host.api import schemas as s
+from shopwright.host.api.auth import current_key
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.pagination import page, paged
+from shopwright.host.api.records import as_list, create
+from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.models import Order
+from shopwright.host.serialize import order_dict
 
 TAG = "orders"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
-from host.api.errors import ApiError
+from shopwright.host.api.errors import ApiError
 
 
 def encode_cursor(last_id: int) -> str:

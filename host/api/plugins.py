@@ -11,13 +11,13 @@ from typing import Any
 from flask import jsonify
 from sqlalchemy import select
 
-from host.api import schemas as s
-from host.api.auth import current_key
-from host.api.errors import ApiError
-from host.api.routing import api, json_body, operation, state
-from host.lifecycle import PluginError
-from host.models import PluginState
-from host.settings import SettingsError, describe_fields, mask_settings
+from shopwright.host.api import schemas as s
+from shopwright.host.api.auth import current_key
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.lifecycle import PluginError
+from shopwright.host.models import PluginState
+from shopwright.host.settings import SettingsError, describe_fields, mask_settings
 
 TAG = "plugins"
 SCOPE = "admin:plugins"

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from host.api import schemas as s
-from host.api.auth import current_key
-from host.api.errors import ApiError
-from host.api.fastread import PRODUCTS, fetch_one, fetch_products, product_select
-from host.api.pagination import page, paged
-from host.api.records import as_list, create
-from host.api.routing import api, json_body, operation, state
-from host.models import Product, Variant
-from host.serialize import product_dict
+from shopwright.host.api import schemas as s
+from shopwright.host.api.auth import current_key
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.fastread import PRODUCTS, fetch_one, fetch_products, product_select
+from shopwright.host.api.pagination import page, paged
+from shopwright.host.api.records import as_list, create
+from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.models import Product, Variant
+from shopwright.host.serialize import product_dict
 
 TAG = "products"
 SIMPLE_FIELDS = ("handle", "title", "description_html", "vendor", "category", "tags", "attributes", "images", "status")

@@ -22,8 +22,8 @@ from limits import RateLimitItem, parse
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 
-from host.api.auth import key_from_request
-from host.api.errors import ApiError
+from shopwright.host.api.auth import key_from_request
+from shopwright.host.api.errors import ApiError
 
 EXTENSION = "shopwright.api.ratelimit"
 LOG_EVERY_S = 60.0

@@ -12,10 +12,10 @@ from typing import Any
 
 from flask import jsonify
 
-from host.api.errors import ApiError
-from host.api.routing import state
-from host.importers.report import ImportReport, KeyTaken
-from host.importers.schemas import normal_key
+from shopwright.host.api.errors import ApiError
+from shopwright.host.api.routing import state
+from shopwright.host.importers.report import ImportReport, KeyTaken
+from shopwright.host.importers.schemas import normal_key
 
 
 def import_or_fail(shop_id: int, kind: str, records: list[dict[str, Any]], single: bool,
@@ -23,7 +23,7 @@ def import_or_fail(shop_id: int, kind: str, records: list[dict[str, Any]], singl
     """Create the records with `import_records` (create-only); raise 409 naming the key when one
     exists already, else 422 with field messages when any record is rejected."""
     try:
-        from host.importers import import_records
+        from shopwright.host.importers import import_records
     except ImportError as exc:  # the importers package is missing or broken on this install
         raise ApiError(501, f"imports are not available on this server: {exc}") from exc
     report = import_records(state(), shop_id, kind, records, create_only=True)

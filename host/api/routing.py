@@ -17,9 +17,9 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-from host.api.auth import requires
-from host.api.errors import ApiError, register_error_handlers
-from host.importers.schemas import MAX_INT
+from shopwright.host.api.auth import requires
+from shopwright.host.api.errors import ApiError, register_error_handlers
+from shopwright.host.importers.schemas import MAX_INT
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 register_error_handlers(api)
@@ -85,7 +85,7 @@ def operation(summary: str, *, tag: str, scope: str | None = None, auth: bool = 
 
 
 def state():
-    """The app's services (host.app.AppState)."""
+    """The app's services (shopwright.host.app.AppState)."""
     return current_app.extensions["shopwright"]
 
 

@@ -1,7 +1,7 @@
 """marshmallow schemas: what the API accepts (`*In`, `*Query`) and what it returns (`*Out`).
 
 The same classes validate requests and generate the OpenAPI document. Responses are built by the
-fast hand-written serializers in `host.serialize`; the `*Out` schemas describe those dicts, and a
+fast hand-written serializers in `shopwright.host.serialize`; the `*Out` schemas describe those dicts, and a
 test validates real responses against them so the documentation cannot drift from the code.
 Every schema raises on unknown fields (marshmallow's default), which is what the API wants.
 """
@@ -13,11 +13,11 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from host.importers.schemas import IMAGE_URL, MAX_INT, SPACE, attribute_values
-from host.models import EVENT_TYPES, JOB_STATES
-from host.pluginmeta import PERMISSIONS
+from shopwright.host.importers.schemas import IMAGE_URL, MAX_INT, SPACE, attribute_values
+from shopwright.host.models import EVENT_TYPES, JOB_STATES
+from shopwright.host.pluginmeta import PERMISSIONS
 
-# These mirror the import format (host.importers.schemas), which validates every API write again.
+# These mirror the import format (shopwright.host.importers.schemas), which validates every API write again.
 PRODUCT_STATUSES = ("active", "draft")
 ORDER_STATUSES = ("paid", "fulfilled", "refunded", "cancelled")
 MONEY = r"^-?\d+\.\d{2}$"

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from host.demo.catalogue_data import (
+from shopwright.host.demo.catalogue_data import (
     APPAREL_SIZES,
     CARE_BY_MATERIAL,
     CATEGORIES,

@@ -12,10 +12,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from host.demo.catalogue import ProductProfile
-from host.demo.orders import OrderRecord, ProductPicker
-from host.demo.people import CustomerProfile
-from host.demo.timeline import Timeline, iso, seasonal_moment, shopping_hour
+from shopwright.host.demo.catalogue import ProductProfile
+from shopwright.host.demo.orders import OrderRecord, ProductPicker
+from shopwright.host.demo.people import CustomerProfile
+from shopwright.host.demo.timeline import Timeline, iso, seasonal_moment, shopping_hour
 
 EVENT_LIMIT = 20_000
 ORDER_EVENT_SHARE = 0.85         # of EVENT_LIMIT, at most, for order sessions

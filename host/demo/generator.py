@@ -13,13 +13,13 @@ import random
 from datetime import datetime
 from pathlib import Path
 
-from host.demo.catalogue import build_catalogue
-from host.demo.catalogue_data import CATEGORIES
-from host.demo.events import build_events
-from host.demo.orders import ProductPicker, build_orders
-from host.demo.people import build_customers
-from host.demo.reviews import build_reviews
-from host.demo.timeline import Timeline
+from shopwright.host.demo.catalogue import build_catalogue
+from shopwright.host.demo.catalogue_data import CATEGORIES
+from shopwright.host.demo.events import build_events
+from shopwright.host.demo.orders import ProductPicker, build_orders
+from shopwright.host.demo.people import build_customers
+from shopwright.host.demo.reviews import build_reviews
+from shopwright.host.demo.timeline import Timeline
 
 PARTS = ("products", "customers", "orders", "reviews", "events")
 

@@ -6,9 +6,9 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from host.apikeys import DEFAULT_SCOPES, create_key
-from host.importers import KINDS, import_records
-from host.shops import ShopError, create_shop, create_user, get_shop
+from shopwright.host.apikeys import DEFAULT_SCOPES, create_key
+from shopwright.host.importers import KINDS, import_records
+from shopwright.host.shops import ShopError, create_shop, create_user, get_shop
 
 CREDENTIALS = "demo-credentials.txt"
 #: Built-in plugins switched on in the demo, so its storefront shows widgets from the start.
@@ -33,7 +33,7 @@ def load_demo_shop(state, slug: str = "demo", seed: int = 7) -> Iterator[str]:
 
 
 def _create(state, slug: str, seed: int, credentials: Path) -> Iterator[str]:
-    from host.demo.generator import generate_shop
+    from shopwright.host.demo.generator import generate_shop
 
     data = generate_shop(seed=seed)
     password = secrets.token_urlsafe(12)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
 
-from host.demo.catalogue import ProductProfile
-from host.demo.people import CustomerProfile
-from host.demo.timeline import (
+from shopwright.host.demo.catalogue import ProductProfile
+from shopwright.host.demo.people import CustomerProfile
+from shopwright.host.demo.timeline import (
     DAYS_PER_MONTH,
     MONTH_WEIGHT,
     Timeline,

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from host.demo.timeline import Timeline, iso, uniform_moment
+from shopwright.host.demo.timeline import Timeline, iso, uniform_moment
 
 FIRST_NAMES = [
     "Ava", "Liam", "Maya", "Noah", "Zoe", "Ethan", "Priya", "Mateo", "Hannah", "Omar", "Grace", "Lucas",

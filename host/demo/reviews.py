@@ -12,10 +12,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from host.demo.catalogue import ProductProfile
-from host.demo.orders import OrderRecord
-from host.demo.people import CustomerProfile, display_name, random_name
-from host.demo.timeline import Timeline, iso, uniform_moment
+from shopwright.host.demo.catalogue import ProductProfile
+from shopwright.host.demo.orders import OrderRecord
+from shopwright.host.demo.people import CustomerProfile, display_name, random_name
+from shopwright.host.demo.timeline import Timeline, iso, uniform_moment
 
 REVIEW_SHARE = 0.16         # share of purchased lines that get reviewed
 UNVERIFIED_SHARE = 0.25     # extra reviews, relative to the verified ones, from non-buyers

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from host.embed import events, views  # noqa: F401  (they add their routes to the blueprint)
-from host.embed.blueprint import embed
+from shopwright.host.embed import events, views  # noqa: F401  (they add their routes to the blueprint)
+from shopwright.host.embed.blueprint import embed
 
 __all__ = ["create_embed", "embed"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from host.shopcache import PublicShop
+from shopwright.host.shopcache import PublicShop
 
 embed = Blueprint("embed", __name__, static_folder=None)
 

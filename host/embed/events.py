@@ -17,11 +17,11 @@ from limits.strategies import FixedWindowRateLimiter
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from host.api.ratelimit import parsed_limit
-from host.embed.blueprint import check_origin, embed, error, shop_or_404, state, with_cors
-from host.limitstore import shared_storage
-from host.models import Event, Product
-from host.serialize import event_dict
+from shopwright.host.api.ratelimit import parsed_limit
+from shopwright.host.embed.blueprint import check_origin, embed, error, shop_or_404, state, with_cors
+from shopwright.host.limitstore import shared_storage
+from shopwright.host.models import Event, Product
+from shopwright.host.serialize import event_dict
 
 BEACON_TYPES = ("widget_impression", "widget_click", "view")
 MAX_EVENTS = 50

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Response, abort, jsonify, request, send_from_directory
 
-from host.embed.blueprint import check_origin, embed, error, shop_or_404, state, with_cors
-from host.widgets import WidgetError
+from shopwright.host.embed.blueprint import check_origin, embed, error, shop_or_404, state, with_cors
+from shopwright.host.widgets import WidgetError
 
 STATIC = Path(__file__).resolve().parent / "static"
 #: Query parameters the embed script adds for itself, never handed to a widget.

@@ -5,7 +5,7 @@
         for error in report.errors: print(error.row, error.field, error.message)
 
 An import is all or nothing. Every record is parsed and validated first (the schemas in
-`host.importers.schemas`), then checked against the shop (referenced skus, handles and emails
+`shopwright.host.importers.schemas`), then checked against the shop (referenced skus, handles and emails
 must exist in *this* shop) and against the rest of the file (no key twice). Any problem and the
 report lists each one by row and field, and nothing is written. Otherwise everything is written in
 one transaction, so a process killed half-way leaves the shop as it was; after the commit the
@@ -24,8 +24,8 @@ inserts after that lookup trips its unique constraint and is reported the same w
 nothing is written, so a create is never a silent overwrite, however the writers interleave.
 
 Row numbers: JSON records count from 1; CSV rows are file lines, the header being line 1 (so
-the first data row is line 2); row 0 is the file as a whole. File formats: `host.importers.formats`,
-`host.importers.csvformat` and `host.importers.shopify`.
+the first data row is line 2); row 0 is the file as a whole. File formats: `shopwright.host.importers.formats`,
+`shopwright.host.importers.csvformat` and `shopwright.host.importers.shopify`.
 """
 
 from __future__ import annotations
@@ -35,17 +35,17 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from host.importers.formats import MAX_ROWS, as_records, parse_file
-from host.importers.hooks import Notices, collect, send
-from host.importers.records import KINDS, FileProblem, Record
-from host.importers.references import resolve, taken_keys
-from host.importers.report import ImportFailed, ImportReport, KeyTaken, Progress, RowError
-from host.importers.validate import validate_records
-from host.importers.writer import write
-from host.models import Shop
+from shopwright.host.importers.formats import MAX_ROWS, as_records, parse_file
+from shopwright.host.importers.hooks import Notices, collect, send
+from shopwright.host.importers.records import KINDS, FileProblem, Record
+from shopwright.host.importers.references import resolve, taken_keys
+from shopwright.host.importers.report import ImportFailed, ImportReport, KeyTaken, Progress, RowError
+from shopwright.host.importers.validate import validate_records
+from shopwright.host.importers.writer import write
+from shopwright.host.models import Shop
 
 if TYPE_CHECKING:
-    from host.app import AppState
+    from shopwright.host.app import AppState
 
 __all__ = ["KINDS", "MAX_ROWS", "ImportFailed", "ImportReport", "KeyTaken", "RowError", "import_file",
            "import_records"]

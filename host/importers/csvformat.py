@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from host.importers.records import Record
-from host.importers.report import RowError
-from host.importers.schemas import SCHEMAS
+from shopwright.host.importers.records import Record
+from shopwright.host.importers.report import RowError
+from shopwright.host.importers.schemas import SCHEMAS
 
 
 @dataclass(frozen=True)

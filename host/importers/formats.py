@@ -5,8 +5,8 @@
   (``{"products": [...]}``; arrays of other kinds in the same object are left for their own
   import). Syntax errors name the line and column. Record numbers count from 1.
 - CSV: the first line is the header; CSV row numbers are file line numbers, so the first data
-  row is line 2. The columns of each kind are described in `host.importers.csvformat`; a
-  product file whose header is Shopify's export header is read by `host.importers.shopify`.
+  row is line 2. The columns of each kind are described in `shopwright.host.importers.csvformat`; a
+  product file whose header is Shopify's export header is read by `shopwright.host.importers.shopify`.
 - A file may hold at most `MAX_ROWS` records (JSON) or data lines (CSV).
 """
 
@@ -18,9 +18,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from host.importers import csvformat, shopify
-from host.importers.records import KINDS, FileProblem, Record
-from host.importers.report import RowError
+from shopwright.host.importers import csvformat, shopify
+from shopwright.host.importers.records import KINDS, FileProblem, Record
+from shopwright.host.importers.report import RowError
 
 MAX_ROWS = 100_000
 OTHER_ENCODINGS = ((b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"), (b"\x00\x00\xfe\xff", "UTF-32"))
@@ -85,7 +85,7 @@ class Duplicated(dict):
     """A JSON object that named some keys more than once (the last value kept, as json does).
 
     JSON parsers disagree on which value wins, so such a record is refused, by row and key, when
-    it is validated (`host.importers.validate`) rather than imported with one value silently lost.
+    it is validated (`shopwright.host.importers.validate`) rather than imported with one value silently lost.
     """
 
     def __init__(self, pairs: list[tuple[str, object]], duplicates: list[str]):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from host import serialize
-from host.importers.writer import Written
+from shopwright.host import serialize
+from shopwright.host.importers.writer import Written
 
 
 @dataclass

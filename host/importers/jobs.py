@@ -3,7 +3,7 @@
 `queue_import` saves the upload under ``<instance>/uploads/<shop id>/`` with a random name and
 queues the job with ``{"kind": "products", "filename": "catalogue.csv", "upload": "<name>"}``:
 the upload's name inside that folder, never a server path (API answers and job pages show
-`filename`, see `host.serialize.job_params`). Jobs queued before this carry ``"path"`` instead,
+`filename`, see `shopwright.host.serialize.job_params`). Jobs queued before this carry ``"path"`` instead,
 absolute or relative to the same folder; they still run. Anything resolving outside the shop's
 folder is refused.
 
@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from werkzeug.utils import secure_filename
 
-from host.importers import ImportFailed, ImportReport, import_file
-from host.jobs import JobError, PermanentError
-from host.models import Job
+from shopwright.host.importers import ImportFailed, ImportReport, import_file
+from shopwright.host.jobs import JobError, PermanentError
+from shopwright.host.models import Job
 
 if TYPE_CHECKING:
-    from host.app import AppState
-    from host.jobs import JobQueue, JobRun
+    from shopwright.host.app import AppState
+    from shopwright.host.jobs import JobQueue, JobRun
 
 log = logging.getLogger("shopwright.importers")
 JOB_TYPE = "host.import"

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from host.importers.records import Record
-from host.importers.report import KeyTaken, RowError
-from host.importers.schemas import KEYS
-from host.models import Customer, Order, Product, Review, Shop, Variant
+from shopwright.host.importers.records import Record
+from shopwright.host.importers.report import KeyTaken, RowError
+from shopwright.host.importers.schemas import KEYS
+from shopwright.host.models import Customer, Order, Product, Review, Shop, Variant
 
 CHUNK = 500  # values per IN (...) list; SQLite allows a limited number of parameters
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from host.jobs import PermanentError
+from shopwright.host.jobs import PermanentError
 
 #: A report lists at most this many errors, so a wholly wrong 100,000-row file stays readable.
 MAX_REPORTED_ERRORS = 1000

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
-from host.models import EVENT_TYPES, MAX_INT, Customer, Order, Product, Review, Variant
+from shopwright.host.models import EVENT_TYPES, MAX_INT, Customer, Order, Product, Review, Variant
 
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 MAX_MONEY = Decimal("9999999999.99")  # Numeric(12, 2)

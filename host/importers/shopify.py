@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from host.importers.records import Record
-from host.importers.report import RowError
+from shopwright.host.importers.records import Record
+from shopwright.host.importers.report import RowError
 
 METAFIELD = re.compile(r"^.*\(product\.metafields\.[^.()]+\.([^.()]+)\)$")
 VARIANT_COLUMNS = {"Variant SKU": "sku", "Variant Price": "price", "Variant Compare At Price": "compare_at_price",

@@ -7,10 +7,10 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from host.importers.formats import Duplicated
-from host.importers.records import Record
-from host.importers.report import Progress, RowError
-from host.importers.schemas import KEYS, SCHEMAS
+from shopwright.host.importers.formats import Duplicated
+from shopwright.host.importers.records import Record
+from shopwright.host.importers.report import Progress, RowError
+from shopwright.host.importers.schemas import KEYS, SCHEMAS
 
 
 def validate_records(kind: str, records: list[Record], progress: Progress) -> tuple[list[dict | None], list[RowError]]:

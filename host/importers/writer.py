@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from host.importers.references import Lookup
-from host.importers.report import Progress
-from host.importers.schemas import KEYS
-from host.models import Customer, Event, Order, OrderLine, Product, Review, Variant, utcnow
+from shopwright.host.importers.references import Lookup
+from shopwright.host.importers.report import Progress
+from shopwright.host.importers.schemas import KEYS
+from shopwright.host.models import Customer, Event, Order, OrderLine, Product, Review, Variant, utcnow
 
 FLUSH_EVERY = 500
 PRODUCT_FIELDS = ("title", "vendor", "category", "tags", "attributes", "images", "status")

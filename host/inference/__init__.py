@@ -12,11 +12,17 @@ shop's backend, enforces its daily token cap (`settings`, `usage`), and `errors`
 wrong. Modules that need torch are imported only when a real model is first used.
 """
 
-from host.inference.backend import EmbeddingBackend, Generation, GenerationRequest, TextBackend
-from host.inference.batching import Batcher
-from host.inference.errors import BackendUnavailable, GenerationTimeout, InferenceError, Overloaded, QuotaExceeded
-from host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
-from host.inference.vectors import Neighbour, VectorIndex
+from shopwright.host.inference.backend import EmbeddingBackend, Generation, GenerationRequest, TextBackend
+from shopwright.host.inference.batching import Batcher
+from shopwright.host.inference.errors import (
+    BackendUnavailable,
+    GenerationTimeout,
+    InferenceError,
+    Overloaded,
+    QuotaExceeded,
+)
+from shopwright.host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
+from shopwright.host.inference.vectors import Neighbour, VectorIndex
 
 __all__ = [
     "BackendUnavailable",

@@ -26,8 +26,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from host.inference.backend import Generation, GenerationRequest, TextBackend
-from host.inference.errors import GenerationTimeout, InferenceError, Overloaded
+from shopwright.host.inference.backend import Generation, GenerationRequest, TextBackend
+from shopwright.host.inference.errors import GenerationTimeout, InferenceError, Overloaded
 
 log = logging.getLogger("shopwright.inference")
 

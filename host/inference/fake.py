@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from host.inference.backend import EmbeddingBackend, Generation, GenerationRequest, TextBackend
+from shopwright.host.inference.backend import EmbeddingBackend, Generation, GenerationRequest, TextBackend
 
 Script = Callable[[GenerationRequest], str] | Mapping[str, str]
 WORD = re.compile(r"\w+", re.UNICODE)

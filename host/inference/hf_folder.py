@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from host.inference.errors import BackendUnavailable
-from host.inference.transformers_text import TransformersTextBackend
+from shopwright.host.inference.errors import BackendUnavailable
+from shopwright.host.inference.transformers_text import TransformersTextBackend
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "tokenizer_config.json")
 

@@ -19,8 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests as http
 
-from host.inference.backend import Generation, GenerationRequest, TextBackend
-from host.inference.errors import BackendUnavailable
+from shopwright.host.inference.backend import Generation, GenerationRequest, TextBackend
+from shopwright.host.inference.errors import BackendUnavailable
 
 log = logging.getLogger("shopwright.inference")
 

@@ -25,17 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from host.config import ConfigError
-from host.inference import settings as model_settings
-from host.inference import usage
-from host.inference.backend import EmbeddingBackend, Generation, GenerationRequest, TextBackend
-from host.inference.batching import Batcher
-from host.inference.errors import BackendUnavailable, InferenceError, QuotaExceeded
-from host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
+from shopwright.host.config import ConfigError
+from shopwright.host.inference import settings as model_settings
+from shopwright.host.inference import usage
+from shopwright.host.inference.backend import EmbeddingBackend, Generation, GenerationRequest, TextBackend
+from shopwright.host.inference.batching import Batcher
+from shopwright.host.inference.errors import BackendUnavailable, InferenceError, QuotaExceeded
+from shopwright.host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
 
 log = logging.getLogger("shopwright.inference")
 
-EMBEDDED_MODEL = "SmolLM2-135M-Instruct"  # host.inference.embedded.MODEL_NAME, without importing torch
+EMBEDDED_MODEL = "SmolLM2-135M-Instruct"  # shopwright.host.inference.embedded.MODEL_NAME, without importing torch
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class Inference:
         return str(self.config.get("TEXT_BACKEND") or "embedded")
 
     def save_settings(self, shop_id: int, submitted: dict[str, Any], clear: tuple[str, ...] = ()) -> dict:
-        """Validate and store; raises `host.settings.SettingsError` with per-field messages."""
+        """Validate and store; raises `shopwright.host.settings.SettingsError` with per-field messages."""
         return model_settings.save_settings(self.db, shop_id, submitted, clear)
 
     def usage_today(self, shop_id: int) -> int:
@@ -132,7 +132,7 @@ class Inference:
         cache_dir = self.cache_dir
 
         def build() -> TextBackend:
-            from host.inference.embedded import shared_embedded
+            from shopwright.host.inference.embedded import shared_embedded
 
             return shared_embedded(cache_dir)
 
@@ -142,7 +142,7 @@ class Inference:
         path = str(Path(settings["hf_path"]).expanduser())
 
         def build() -> TextBackend:
-            from host.inference.hf_folder import HFFolderTextBackend
+            from shopwright.host.inference.hf_folder import HFFolderTextBackend
 
             return HFFolderTextBackend.load(path)
 
@@ -154,7 +154,7 @@ class Inference:
         key_hash = hashlib.sha256(key.encode()).hexdigest()  # the key itself stays out of the cache key
 
         def build() -> TextBackend:
-            from host.inference.openai_compat import OpenAICompatBackend
+            from shopwright.host.inference.openai_compat import OpenAICompatBackend
 
             return OpenAICompatBackend(url, model, api_key=key, timeout=timeout)
 
@@ -206,7 +206,7 @@ class Inference:
     def _build_embedder(self) -> EmbeddingBackend:
         if self.config.get("EMBEDDING_BACKEND") == "fake":
             return FakeEmbeddingBackend()
-        from host.inference.embeddings import shared_embedder
+        from shopwright.host.inference.embeddings import shared_embedder
 
         return shared_embedder()
 

@@ -1,7 +1,7 @@
 """Each shop's model settings: which text backend it uses, how to reach it, and its daily cap.
 
 One marshmallow schema validates them and drives the admin's Models form (through the same
-`host.settings` helpers as a plugin's settings), so errors come back per field and the API key
+`shopwright.host.settings` helpers as a plugin's settings), so errors come back per field and the API key
 is a secret: stored, never shown, kept when the form leaves it blank. The settings live in the
 `model_settings` table, one row per shop; a shop without a row uses the server's `TEXT_BACKEND`.
 """
@@ -15,8 +15,8 @@ import marshmallow
 from marshmallow import fields, validate, validates_schema
 from sqlalchemy import select
 
-from host.models import ModelSettings
-from host.settings import load_settings
+from shopwright.host.models import ModelSettings
+from shopwright.host.settings import load_settings
 
 BACKENDS = ("embedded", "hf_folder", "openai")
 
@@ -69,7 +69,7 @@ class ModelSettingsSchema(marshmallow.Schema):
 
 
 class ModelSettingsMeta:
-    """What `host.settings` and `host.admin.settings_form` expect of a plugin's metadata."""
+    """What `shopwright.host.settings` and `host.admin.settings_form` expect of a plugin's metadata."""
 
     settings = ModelSettingsSchema
 
@@ -94,7 +94,7 @@ def stored_settings(db, shop_id: int) -> dict[str, Any] | None:
 
 def save_settings(db, shop_id: int, submitted: dict[str, Any], clear: tuple[str, ...] = ()) -> dict[str, Any]:
     """Validate `submitted` over the saved settings and store them; raises
-    `host.settings.SettingsError` (per-field messages) and keeps the old ones. `clear` names
+    `shopwright.host.settings.SettingsError` (per-field messages) and keeps the old ones. `clear` names
     secrets to empty (a blank secret field otherwise keeps the stored value)."""
     previous = {k: v for k, v in (stored_settings(db, shop_id) or {}).items() if k not in clear}
     loaded = load_settings(MODEL_SETTINGS, submitted, previous)

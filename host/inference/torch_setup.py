@@ -1,7 +1,7 @@
 """Where local models run and which attention they use.
 
 On a CUDA machine models go to the GPU in bfloat16 and attention runs through Shopwright's own
-kernels (`kernels.transformers_attention`); everywhere else they stay on the CPU with transformers'
+kernels (`shopwright.kernels.transformers_attention`); everywhere else they stay on the CPU with transformers'
 stock attention, which is the kernels' PyTorch reference path anyway. On the CPU, text models
 run in bfloat16 where the processor computes it natively (AVX-512 BF16 or AMX: measured 1.5x the
 float32 tokens/s for SmolLM2 here, same greedy text), else in float32; sentence embeddings stay
@@ -58,11 +58,11 @@ def register_kernels() -> str:
     global _done
     with _registered:
         if not _done:
-            from kernels.transformers_attention import register
+            from shopwright.kernels.transformers_attention import register
 
             register()
             _done = True
-    from kernels.transformers_attention import NAME
+    from shopwright.kernels.transformers_attention import NAME
 
     return NAME
 

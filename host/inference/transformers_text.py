@@ -23,8 +23,8 @@ from pathlib import Path
 
 import torch
 
-from host.inference import torch_setup
-from host.inference.backend import Generation, GenerationRequest, TextBackend
+from shopwright.host.inference import torch_setup
+from shopwright.host.inference.backend import Generation, GenerationRequest, TextBackend
 
 log = logging.getLogger("shopwright.inference")
 

@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from host.inference.backend import Generation
-from host.models import ModelUsage
+from shopwright.host.inference.backend import Generation
+from shopwright.host.models import ModelUsage
 
 
 def today() -> date:

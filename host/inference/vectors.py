@@ -42,7 +42,7 @@ class VectorIndex:
     def __init__(self, ids: Sequence[Hashable], vectors) -> None:
         import torch
 
-        from host.inference import torch_setup
+        from shopwright.host.inference import torch_setup
 
         matrix = _as_matrix(vectors, "vectors")
         self.ids = list(ids)
@@ -73,7 +73,7 @@ class VectorIndex:
         product being viewed, what the shopper already bought). Unknown ids are ignored.
         A query gets fewer than ``k`` results when fewer items are left.
         """
-        import kernels
+        from shopwright import kernels
 
         matrix = _as_matrix(queries, "queries", single_ok=True)
         if matrix.shape[1] != self.dim:

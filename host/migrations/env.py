@@ -3,8 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import host.joblive  # noqa: F401  (defines job_live on Base.metadata, so autogenerate sees it)
-from host.models import Base
+import shopwright.host.joblive  # noqa: F401  (defines job_live on Base.metadata, so autogenerate sees it)
+from shopwright.host.models import Base
 
 config = context.config
 target_metadata = Base.metadata

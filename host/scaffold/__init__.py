@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
 
-from host.pluginmeta import NAME_PATTERN
-from host.version import __version__ as HOST_VERSION
+from shopwright.host.pluginmeta import NAME_PATTERN
+from shopwright.host.version import __version__ as HOST_VERSION
 
 TEMPLATE = Path(__file__).resolve().parent / "template"
 SUFFIX = ".tmpl"

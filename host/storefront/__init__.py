@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from host.storefront.catalog import CategoryCache
-from host.storefront.helpers import StaticFiles, template_globals
-from host.storefront.views import storefront
+from shopwright.host.storefront.catalog import CategoryCache
+from shopwright.host.storefront.helpers import StaticFiles, template_globals
+from shopwright.host.storefront.views import storefront
 
 
 class Storefront:
     """What the storefront keeps per app: the host's services and its own small caches."""
 
     def __init__(self, state):
-        self.state = state  # host.app.AppState
+        self.state = state  # shopwright.host.app.AppState
         self.categories = CategoryCache(state.db.engine)
         self.static = StaticFiles(state.themes)
 

@@ -16,8 +16,8 @@ from types import SimpleNamespace
 from sqlalchemy import String, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from host.api.fastread import PRODUCTS, fetch_products, product_select
-from host.models import Review
+from shopwright.host.api.fastread import PRODUCTS, fetch_products, product_select
+from shopwright.host.models import Review
 
 REVIEWS = Review.__table__
 ACTIVE = PRODUCTS.c.status == "active"

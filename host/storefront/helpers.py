@@ -14,9 +14,9 @@ import jinja2
 from flask import current_app, request, url_for
 from werkzeug.security import safe_join
 
-from host.storefront.catalog import Category, slugify
-from host.storefront.slots import slot_global
-from host.themes import DEFAULT_THEME
+from shopwright.host.storefront.catalog import Category, slugify
+from shopwright.host.storefront.slots import slot_global
+from shopwright.host.themes import DEFAULT_THEME
 
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "INR": "₹"}
 EMBED_ENDPOINT = "embed.script"
@@ -82,7 +82,7 @@ class StaticFiles:
     so browsers may cache it for a year and still see a changed file at once."""
 
     def __init__(self, themes):
-        self.themes = themes  # host.themes.ThemeHost
+        self.themes = themes  # shopwright.host.themes.ThemeHost
         self._versions: dict[tuple[str, str], str] = {}
 
     def folder_of(self, theme: str, filename: str) -> Path | None:

@@ -10,15 +10,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, request, send_from_directory, url_for
 from sqlalchemy import select
 
-from host.api.fastread import fetch_one
-from host.models import Shop
-from host.serialize import product_dict
-from host.shopcache import PublicShop
-from host.storefront import catalog
-from host.storefront.helpers import attribute_rows, product_images
-from host.storefront.pagination import Page, PageOutOfRange, page_number
-from host.storefront.sanitize import clean_html, plain_text
-from host.themes import DEFAULT_THEME
+from shopwright.host.api.fastread import fetch_one
+from shopwright.host.models import Shop
+from shopwright.host.serialize import product_dict
+from shopwright.host.shopcache import PublicShop
+from shopwright.host.storefront import catalog
+from shopwright.host.storefront.helpers import attribute_rows, product_images
+from shopwright.host.storefront.pagination import Page, PageOutOfRange, page_number
+from shopwright.host.storefront.sanitize import clean_html, plain_text
+from shopwright.host.themes import DEFAULT_THEME
 
 storefront = Blueprint("storefront", __name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import fields, validate
 
-from host import hookimpl
-from plugins.bestsellers import ranking
+from shopwright import hookimpl
+from shopwright.plugins.bestsellers import ranking
 
 NEEDS = ("read:catalog", "read:orders")
 

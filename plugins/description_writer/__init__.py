@@ -19,13 +19,20 @@ For benchmarks and other callers, the same pipeline without the host:
 
 from __future__ import annotations
 
-from host import hookimpl
-from plugins.description_writer import admin, jobs
-from plugins.description_writer.claims import Claim, extract_claims
-from plugins.description_writer.grounding import Evidence, Finding, check_text
-from plugins.description_writer.record import view
-from plugins.description_writer.settings import Settings
-from plugins.description_writer.writer import Batch, Draft, build_requests, draft_meta, postprocess, write_drafts
+from shopwright import hookimpl
+from shopwright.plugins.description_writer import admin, jobs
+from shopwright.plugins.description_writer.claims import Claim, extract_claims
+from shopwright.plugins.description_writer.grounding import Evidence, Finding, check_text
+from shopwright.plugins.description_writer.record import view
+from shopwright.plugins.description_writer.settings import Settings
+from shopwright.plugins.description_writer.writer import (
+    Batch,
+    Draft,
+    build_requests,
+    draft_meta,
+    postprocess,
+    write_drafts,
+)
 
 __all__ = ["Batch", "Claim", "Draft", "Finding", "Settings", "build_requests", "check_claims", "draft_meta",
            "extract_claims", "postprocess", "write_drafts"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from plugins.description_writer.jobs import JOB_NAME, JobParamsError, parse_params
-from plugins.description_writer.settings import resolve
+from shopwright.plugins.description_writer.jobs import JOB_NAME, JobParamsError, parse_params
+from shopwright.plugins.description_writer.settings import resolve
 
 SLUG = "generate"
 SCOPES = ("all", "category", "products")

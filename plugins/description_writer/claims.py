@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from plugins.description_writer import units, vocab
+from shopwright.plugins.description_writer import units, vocab
 
 KINDS = ("dimensions", "quantity", "count", "warranty", "size", "material", "colour", "certification", "feature",
          "compatibility", "origin")

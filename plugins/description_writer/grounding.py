@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from plugins.description_writer import units
-from plugins.description_writer.claims import Claim, extract_claims
-from plugins.description_writer.output import Copy, Piece
-from plugins.description_writer.record import RecordView
+from shopwright.plugins.description_writer import units
+from shopwright.plugins.description_writer.claims import Claim, extract_claims
+from shopwright.plugins.description_writer.output import Copy, Piece
+from shopwright.plugins.description_writer.record import RecordView
 
 CHECKER_VERSION = "grounding-1"
 TOKEN = re.compile(r"[^\s,;:()!?\[\]{}]+")

@@ -24,11 +24,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from host.context import PermissionDenied
-from host.drafts import description_sha256
-from host.inference import BackendUnavailable, InferenceError, Overloaded, QuotaExceeded
-from plugins.description_writer.settings import resolve
-from plugins.description_writer.writer import Batch, Draft, draft_meta, write_drafts
+from shopwright.host.context import PermissionDenied
+from shopwright.host.drafts import description_sha256
+from shopwright.host.inference import BackendUnavailable, InferenceError, Overloaded, QuotaExceeded
+from shopwright.plugins.description_writer.settings import resolve
+from shopwright.plugins.description_writer.writer import Batch, Draft, draft_meta, write_drafts
 
 JOB_NAME = "generate"
 KIND = "description"

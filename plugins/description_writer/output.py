@@ -14,8 +14,8 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
-from plugins.description_writer.record import RecordView
-from plugins.description_writer.text import (
+from shopwright.plugins.description_writer.record import RecordView
+from shopwright.plugins.description_writer.text import (
     html_to_text,
     inline_html,
     one_line,
@@ -106,7 +106,7 @@ class Copy:
         return "".join(parts)
 
     def content(self) -> dict:
-        """The draft's content keys, as `host.drafts` publishes them."""
+        """The draft's content keys, as `shopwright.host.drafts` publishes them."""
         return {"description_html": self.description_html(), "highlights": list(self.highlights),
                 "seo_title": self.seo_title, "meta_description": self.meta_description}
 

@@ -14,9 +14,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from host.inference import GenerationRequest
-from plugins.description_writer.record import RecordView
-from plugins.description_writer.text import one_line, truncate
+from shopwright.host.inference import GenerationRequest
+from shopwright.plugins.description_writer.record import RecordView
+from shopwright.plugins.description_writer.text import one_line, truncate
 
 PROMPT_VERSION = "description-writer/1"
 DATA_OPEN, DATA_CLOSE = "<<<PRODUCT RECORD", "PRODUCT RECORD>>>"

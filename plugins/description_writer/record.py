@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from plugins.description_writer.text import html_to_text, one_line, truncate
+from shopwright.plugins.description_writer.text import html_to_text, one_line, truncate
 
 #: Attribute keys that hold published copy, not facts about the product.
 COPY_KEYS = frozenset({"seo", "highlights"})

@@ -19,13 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from host.inference import Generation, GenerationRequest, InferenceError
-from plugins.description_writer import prompt
-from plugins.description_writer.grounding import Check, Evidence, check_copy
-from plugins.description_writer.output import HIGHLIGHTS_MAX, HIGHLIGHTS_MIN, Copy, UnusableAnswer, parse_answer
-from plugins.description_writer.prompt import Slot
-from plugins.description_writer.record import RecordView, view
-from plugins.description_writer.settings import recorded, resolve
+from shopwright.host.inference import Generation, GenerationRequest, InferenceError
+from shopwright.plugins.description_writer import prompt
+from shopwright.plugins.description_writer.grounding import Check, Evidence, check_copy
+from shopwright.plugins.description_writer.output import (
+    HIGHLIGHTS_MAX,
+    HIGHLIGHTS_MIN,
+    Copy,
+    UnusableAnswer,
+    parse_answer,
+)
+from shopwright.plugins.description_writer.prompt import Slot
+from shopwright.plugins.description_writer.record import RecordView, view
+from shopwright.plugins.description_writer.settings import recorded, resolve
 
 #: Removing claims must leave at least this much of a description; otherwise they are flagged.
 MIN_KEPT_WORDS = 12

@@ -10,8 +10,8 @@ from __future__ import annotations
 import marshmallow
 from marshmallow import fields, validate
 
-from host import hookimpl
-from plugins.ratings import summary
+from shopwright import hookimpl
+from shopwright.plugins.ratings import summary
 
 
 class Settings(marshmallow.Schema):

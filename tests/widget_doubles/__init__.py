@@ -10,7 +10,7 @@ import time
 import marshmallow
 from marshmallow import fields, validate
 
-from host import PluginMeta, hookimpl
+from shopwright import PluginMeta, hookimpl
 
 
 class ShelfParams(marshmallow.Schema):
@@ -30,7 +30,7 @@ def same_category(ctx, product=None, limit=3):
 
 def similar(ctx, product=None, limit=3):
     """Nearest titles by embedding, the way docs/plugins.md shows a VectorIndex in a widget."""
-    from host.inference import VectorIndex
+    from shopwright.host.inference import VectorIndex
 
     if product is None:
         return None

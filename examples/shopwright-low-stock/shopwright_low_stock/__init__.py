@@ -9,8 +9,8 @@ from __future__ import annotations
 import string
 
 import marshmallow
-from host import PluginMeta, hookimpl
 from marshmallow import fields, validate
+from shopwright import PluginMeta, hookimpl
 
 __version__ = "1.0.0"
 

@@ -1,2 +1,2 @@
 # The host's test kit: sw_app_factory, sw_shop, FixtureShop, render_widget, ...
-pytest_plugins = ["host.testing"]
+pytest_plugins = ["shopwright.host.testing"]

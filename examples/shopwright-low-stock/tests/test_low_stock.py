@@ -1,8 +1,8 @@
 """The plugin's own tests, run offline against the host's test kit; no install needed."""
 
 import pytest
-from host.settings import SettingsError
-from host.testing import add_fixture_shop, render_widget, widget_data
+from shopwright.host.settings import SettingsError
+from shopwright.host.testing import add_fixture_shop, render_widget, widget_data
 
 import shopwright_low_stock
 
