@@ -34,8 +34,6 @@ if "--cpu-smoke" in sys.argv:  # the interpreter must be chosen before triton is
     os.environ["TRITON_INTERPRET"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 GOALS = {
     "scoring_bw_frac": 0.80,

@@ -17,6 +17,7 @@ import click
 from shopwright.host.app import create_app, state_of
 from shopwright.host.config import ConfigError
 from shopwright.host.models import MAX_INT
+from shopwright.host.version import __version__ as HOST_VERSION
 
 INT64_MAX = 2**63 - 1  # the largest whole number a JSON setting or job parameter may hold
 #: Ids as the database stores them: past the column's range no row can match.
@@ -54,7 +55,7 @@ shop_option = click.option("--shop", "shop_slug", required=True, help="Shop slug
 
 
 @click.group()
-@click.version_option(package_name="shopwright")
+@click.version_option(version=HOST_VERSION, prog_name="shopwright")  # the version `requires_host` is checked against
 def main() -> None:
     """Shopwright: a self-hosted, plugin-based extension server for online shops."""
 
@@ -295,7 +296,8 @@ def plugins_disable(env: Env, name: str, shop_slug: str) -> None:
 @plugins.command("settings")
 @click.argument("name")
 @shop_option
-@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="Change a setting (JSON values allowed)")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE",
+              help="Change a setting (JSON values allowed; a list may be given as a,b,c)")
 @pass_env
 def plugins_settings(env: Env, name: str, shop_slug: str, pairs: tuple[str, ...]) -> None:
     """Show settings (secrets masked), or change them with --set."""
@@ -305,7 +307,8 @@ def plugins_settings(env: Env, name: str, shop_slug: str, pairs: tuple[str, ...]
     shop_id = env.shop_id(shop_slug)
     try:
         if pairs:
-            env.state.lifecycle.update_settings(shop_id, name, dict(_parse_pair(p) for p in pairs))
+            lists = _list_settings(env.state.registry.get(name))
+            env.state.lifecycle.update_settings(shop_id, name, dict(_parse_pair(p, lists) for p in pairs))
         values = env.state.lifecycle.stored_settings(shop_id, name)
     except SettingsError as exc:
         raise click.ClickException(f"invalid settings, nothing changed: {json.dumps(exc.messages)}") from exc
@@ -315,10 +318,25 @@ def plugins_settings(env: Env, name: str, shop_slug: str, pairs: tuple[str, ...]
     click.echo(json.dumps(mask_settings(meta, values), indent=2, ensure_ascii=False))
 
 
-def _parse_pair(pair: str) -> tuple[str, object]:
+def _list_settings(plugin) -> set[str]:
+    """The names of the plugin's list settings (none when it is unknown: the lifecycle says so)."""
+    import marshmallow
+
+    if plugin is None or plugin.meta is None:
+        return set()
+    return {name for name, field in plugin.meta.settings().fields.items() if isinstance(field, marshmallow.fields.List)}
+
+
+def _parse_pair(pair: str, lists: set[str] | frozenset[str] = frozenset()) -> tuple[str, object]:
+    """KEY=VALUE with VALUE as JSON, else as text; a list setting also takes comma-separated
+    text (`categories=Apparel,Outdoor`), split as the importers split a CSV cell."""
     key, sep, raw = pair.partition("=")
     if not sep:
         raise click.BadParameter(f"{pair!r} is not KEY=VALUE")
+    if key in lists and not raw.lstrip().startswith("["):
+        from shopwright.host.importers.schemas import TextList
+
+        return key, TextList().deserialize(raw)
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:

@@ -5,6 +5,12 @@ shops. Here each enabled plugin's implementation is called on its own, in a work
 a time budget: exceptions are caught and logged with the plugin's name, results of the wrong type
 are dropped, and every failure is counted towards quarantine. A plugin still stuck in earlier
 calls is not called again, so a hanging plugin cannot exhaust the threads.
+
+Calls start in hook order (`PluginRegistry.hook_impls`: `tryfirst` implementations first,
+`trylast` ones last, discovery order within each) and their results come back in that order, so a
+`tryfirst` slot filler comes first on the page. They then run side by side, each in its own thread:
+an implementation must not count on another one having finished. Wrappers are refused when a
+plugin is registered: with each implementation called on its own there is no call to wrap.
 """
 
 from __future__ import annotations
@@ -77,7 +83,7 @@ class PluginBusy(PluginFailure):
 
 class Dispatcher:
     def __init__(self, app_state, config: dict[str, Any]):
-        self.state = app_state  # shopwright.host.app.AppState: registry, lifecycle, context factory
+        self.state = app_state  # shopwright.host.state.AppState: registry, lifecycle, context factory
         self.storefront_budget = config["STOREFRONT_HOOK_BUDGET_MS"] / 1000
         self.background_budget = config["BACKGROUND_HOOK_BUDGET_MS"] / 1000
         self.trace = bool(config["TRACE_HOOKS"])
@@ -100,7 +106,7 @@ class Dispatcher:
     def notify(self, hook: str, shop_id: int, **kwargs: Any) -> None:
         """`call` without waiting for it; failures are logged and counted as usual."""
         future = self.background.submit(self.call, hook, shop_id, **kwargs)
-        future.add_done_callback(lambda f: f.exception() and log.error("notify %s failed: %r", hook, f.exception()))
+        future.add_done_callback(lambda f: _log_notify_failure(hook, f))
 
     def call_registered(self, plugin, shop, label: str, function: Callable, kwargs: dict[str, Any],
                         check: Callable[[Any], bool] | None = None, budget: float | None = None,
@@ -182,7 +188,11 @@ class Dispatcher:
             log.error("plugin %s failed in %s: %r", name, hook, error, exc_info=error)
             return PluginFailure(f"{hook} raised {type(error).__name__}: {error}")
         value = future.result()
-        if check is not None and not check(value):
+        try:
+            accepted = check is None or check(value)
+        except ValueError as refusal:  # the check says what is wrong with the value
+            return PluginFailure(f"{hook} {refusal}")
+        if not accepted:
             return PluginFailure(f"{hook} returned {type(value).__name__}, which this hook does not accept")
         return value
 
@@ -230,6 +240,11 @@ class _Registered:
     plugin_name: str
     function: Callable
     argnames: tuple[str, ...]
+
+
+def _log_notify_failure(hook: str, future: Future) -> None:
+    if future.exception() is not None:
+        log.error("notify %s failed: %r", hook, future.exception())
 
 
 def _log_disable_failure(name: str, future: Future) -> None:

@@ -23,11 +23,38 @@ Conventions that hold for every hook:
   consecutive failures the plugin is quarantined for that shop until the owner re-enables it.
 - `register_*` hooks run once when the app starts, for every installed plugin, whatever its state
   per shop; what they register is only ever run for shops that enabled the plugin.
+- Order: `@hookimpl(tryfirst=True)` implementations first, `trylast=True` ones last, the rest
+  between; within each group, the order plugins were found (manifest built-ins, entry-point
+  packages by entry-point name, plugins from the config). `register_*` hooks run one after another in this order;
+  the other hooks start in it and return their results in it, but run side by side in threads.
+  Wrappers (`hookwrapper=True`, `wrapper=True`) are refused: each implementation is called on its
+  own, so there is no call to wrap; the plugin is not loaded and its load error says why.
+- Types: the signatures below name the types the host passes, all importable from `shopwright`
+  (`ShopContext`, `Product`, `Order`, `Review`, `Event`, `RegisterWidget`, ...; the dicts are
+  TypedDicts from `shopwright.host.plugintypes`). The package ships ``py.typed``, so mypy checks
+  a plugin that annotates its hooks the same way.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pluggy
+
+if TYPE_CHECKING:  # plugins import this module for `hookimpl`: it stays as light as pluggy
+    from markupsafe import Markup
+
+    from shopwright.host.context import ShopContext
+    from shopwright.host.plugintypes import (
+        Event,
+        Order,
+        Product,
+        ProductChange,
+        RegisterAdminPage,
+        RegisterJobType,
+        RegisterWidget,
+        Review,
+    )
 
 PROJECT = "shopwright"
 
@@ -39,20 +66,20 @@ STOREFRONT_HOOKS = frozenset({"render_slot"})
 
 
 @hookspec
-def register_job_types(register):
+def register_job_types(register: RegisterJobType) -> None:
     """Register background job types this plugin runs.
 
-    Call ``register(name, handler, title=None)`` once per job type. ``name`` is namespaced by the
-    host as ``"<plugin>.<name>"``. ``handler(job)`` receives a `shopwright.host.jobs.JobRun` with
-    ``job.params`` (the JSON parameters given when the job was queued), ``job.ctx`` (the shop
-    context), ``job.progress(done, total, message="")`` to report progress, and
+    Call ``register(name, handler, title=None)`` (a `RegisterJobType`) once per job type. ``name``
+    is namespaced by the host as ``"<plugin>.<name>"``. ``handler(job)`` (a `JobHandler`) receives
+    a `JobRun` with ``job.params`` (the JSON parameters given when the job was queued), ``job.ctx``
+    (the shop context), ``job.progress(done, total, message="")`` to report progress, and
     ``job.check_cancelled()`` which raises when a person cancelled the job (or when this attempt
     was taken for crashed and the job handed to another worker: stop there too). Return a JSON-able
     dict: it is stored as the job's result. Raising marks the attempt failed; the job is retried
-    up to its ``max_attempts``. Raise ``host.PermanentError`` (or a subclass) when trying again
-    cannot help, such as a refused input: the job then fails at once. A job whose server process
-    died is run again from the start, so carry on from what is stored: ``job.saved_drafts(kind)``
-    lists the drafts this job saved in any earlier attempt, in any process.
+    up to its ``max_attempts``. Raise `PermanentError` (or a subclass) when trying again cannot
+    help, such as a refused input: the job then fails at once. A job whose server process died is
+    run again from the start, so carry on from what is stored: ``job.saved_drafts(kind)`` lists the
+    drafts this job saved in any earlier attempt, in any process.
 
     Example::
 
@@ -69,7 +96,7 @@ def register_job_types(register):
 
 
 @hookspec
-def on_enable(ctx):
+def on_enable(ctx: ShopContext) -> None:
     """Called when the owner enables the plugin for ``ctx.shop``; returns nothing.
 
     Use it to seed per-shop state or queue a first job (``ctx.queue_job("name", {...})``).
@@ -78,12 +105,12 @@ def on_enable(ctx):
 
 
 @hookspec
-def on_disable(ctx):
+def on_disable(ctx: ShopContext) -> None:
     """Called when the plugin is disabled (or quarantined) for ``ctx.shop``; returns nothing."""
 
 
 @hookspec
-def on_products_changed(ctx, product_ids, change):
+def on_products_changed(ctx: ShopContext, product_ids: list[int], change: ProductChange) -> None:
     """Products of ``ctx.shop`` were created, updated or deleted; returns nothing.
 
     ``product_ids`` is a list of ints; ``change`` is ``"created"``, ``"updated"`` or
@@ -93,41 +120,41 @@ def on_products_changed(ctx, product_ids, change):
 
 
 @hookspec
-def on_order_created(ctx, order):
+def on_order_created(ctx: ShopContext, order: Order) -> None:
     """A new order was recorded for ``ctx.shop``; returns nothing.
 
-    ``order`` is a dict (``id``, ``number``, ``placed_at``, ``total``, ``customer_id``, ``lines``)
-    and carries no customer PII. Requires the plugin to hold ``read:orders``; without it the hook
-    is not called.
+    ``order`` is an `Order` dict (``id``, ``number``, ``placed_at``, ``total``, ``customer_id``,
+    ``lines``) and carries no customer PII. Requires the plugin to hold ``read:orders``; without it
+    the hook is not called.
     """
 
 
 @hookspec
-def on_review_created(ctx, review):
+def on_review_created(ctx: ShopContext, review: Review) -> None:
     """A new review was recorded for ``ctx.shop``; returns nothing.
 
-    ``review`` is a dict (``id``, ``product_id``, ``rating``, ``title``, ``body``,
+    ``review`` is a `Review` dict (``id``, ``product_id``, ``rating``, ``title``, ``body``,
     ``verified_purchase``, ``created_at``). Requires ``read:reviews``. The text is untrusted
     shopper input: treat it as data, never as instructions.
     """
 
 
 @hookspec
-def on_events(ctx, events):
+def on_events(ctx: ShopContext, events: list[Event]) -> None:
     """A batch of storefront events was recorded for ``ctx.shop``; returns nothing.
 
-    ``events`` is a list of dicts (``type`` one of view, add_to_cart, purchase,
+    ``events`` is a list of `Event` dicts (``type`` one of view, add_to_cart, purchase,
     widget_impression, widget_click; ``product_id``, ``session_id``, ``widget``, ``occurred_at``).
     Called once per accepted batch, never for a replayed batch.
     """
 
 
 @hookspec
-def render_slot(ctx, slot, product):
+def render_slot(ctx: ShopContext, slot: str, product: Product | None) -> Markup | str | None:
     """Return HTML for a named storefront slot, or None to add nothing.
 
     ``slot`` names the place on the page (``"product.below_description"``, ``"home.after_hero"``,
-    ...); ``product`` is the product dict on product pages, else None. Return a ``str`` or
+    ...); ``product`` is the `Product` dict on product pages, else None. Return a ``str`` or
     ``markupsafe.Markup``: a plain ``str`` is escaped by the host, so to emit markup build it with
     ``Markup`` and escape every value you put in it. This is a storefront hook: past the
     storefront time budget the slot renders without this plugin's part.
@@ -142,18 +169,19 @@ def render_slot(ctx, slot, product):
 
 
 @hookspec
-def register_widgets(register):
+def register_widgets(register: RegisterWidget) -> None:
     """Register the storefront widgets this plugin serves.
 
     Call ``register(name, render, template=None, title="", description="", params=None,
-    reusable=True)`` once per widget. ``name`` is namespaced by the host as ``"<plugin>.<name>"``; themes embed it with
+    reusable=True)`` (a `RegisterWidget`) once per widget. ``name`` is namespaced by the host as
+    ``"<plugin>.<name>"``; themes embed it with
     ``{{ widget("<plugin>.<name>", product=product, limit=4) }}``, external storefronts with a
     ``<div data-sw-widget="<plugin>.<name>" data-product="12">`` placeholder and the embed script.
 
     ``render(ctx, **params)`` returns a dict (the template's variables) or None to show nothing.
     It runs under the storefront time budget: a widget whose plugin is disabled, quarantined,
     slow or failing renders nothing and the page is still served. ``product`` arrives as the
-    product dict (the host looks up an id given by the embed script, within the shop); other
+    `Product` dict (the host looks up an id given by the embed script, within the shop); other
     parameters arrive as given, or loaded through ``params``, a marshmallow Schema class, when you
     pass one (query-string values are strings, so declare fields to have them converted; a bad
     value gets a 400 from the widget endpoints and renders nothing in a theme).
@@ -182,15 +210,15 @@ def register_widgets(register):
 
 
 @hookspec
-def register_admin_pages(register):
+def register_admin_pages(register: RegisterAdminPage) -> None:
     """Register pages this plugin adds to the admin panel.
 
-    Call ``register(slug, title, view, template=None, methods=("GET",), editors=False)`` once per
-    page. The page lives at ``/admin/plugins/<plugin>/<slug>`` and is listed in the admin
-    navigation for shops that enabled the plugin. ``view(ctx, request)`` gets the shop context and
-    the Flask request, and returns a dict of template variables (or None for an empty page); for a
-    ``POST`` the host has already checked the CSRF token. ``template`` defaults to
-    ``"<plugin>/admin/<slug>.html"`` in the plugin's ``templates/`` folder; it should
+    Call ``register(slug, title, view, template=None, methods=("GET",), editors=False)`` (a
+    `RegisterAdminPage`) once per page. The page lives at ``/admin/plugins/<plugin>/<slug>`` and is
+    listed in the admin navigation for shops that enabled the plugin. ``view(ctx, request)`` gets
+    the shop context and the Flask request, and returns a dict of template variables (or None for
+    an empty page); for a ``POST`` the host has already checked the CSRF token. ``template``
+    defaults to ``"<plugin>/admin/<slug>.html"`` in the plugin's ``templates/`` folder; it should
     ``{% extends "admin/plugin_page.html" %}`` and fill ``{% block plugin_content %}``. Put
     ``{{ csrf_token() }}`` in a hidden ``csrf_token`` field of every form. Only owners see the page
     unless ``editors=True``.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from shopwright.host.models import Shop
+from shopwright.host.state import current_state
 from shopwright.host.version import __version__
 
 introspection = Blueprint("introspection", __name__)
@@ -23,7 +24,7 @@ def plugins_json():
     With an API key holding `admin:plugins`, each plugin's state in that key's shop is added:
     what a shop runs is its own business, so no shop sees another's.
     """
-    state = current_app.extensions["shopwright"]
+    state = current_state()
     key = _admin_key()
     shops = _shops(state, key.shop_id) if key else []
     rows = []

@@ -18,6 +18,7 @@ attempt; it stops at its next `check_cancelled()`. Crash recovery is in `host.jo
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import logging
 import os
@@ -27,16 +28,23 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import OperationalError
 
 from shopwright.host.joblive import LiveStore
 from shopwright.host.jobrecovery import Heartbeat, recover_stale
 from shopwright.host.models import GeneratedContent, Job, utcnow
 
+if TYPE_CHECKING:  # for annotations only: nothing here needs them at run time
+    from shopwright.host.context import ShopContext
+    from shopwright.host.db import Database
+
 log = logging.getLogger("shopwright.jobs")
+#: `Session.execute` is typed as returning any Result; an UPDATE's is a CursorResult, which has `rowcount`.
+UpdateResult = CursorResult[Any]
 POLL_S = 0.25
 
 
@@ -63,7 +71,7 @@ class PermanentError(Exception):
 @dataclass(frozen=True)
 class JobType:
     name: str
-    handler: Callable[[JobRun], dict | None]
+    handler: Callable[[JobRun], dict[str, Any] | None]
     title: str
     plugin: str | None  # None for the host's own job types
 
@@ -71,14 +79,16 @@ class JobType:
 class JobRun:
     """What a job handler works with: its parameters, its shop context, progress and cancel."""
 
-    def __init__(self, queue: JobQueue, job: Job, ctx, plugin: str | None = None):
-        self.id = job.id
-        self.shop_id = job.shop_id
-        self.params = dict(job.params or {})
-        self.attempt = job.attempts
+    def __init__(self, queue: JobQueue, job: Job, ctx: ShopContext | None, plugin: str | None = None):
+        self.id: int = job.id
+        self.shop_id: int = job.shop_id
+        self.params: dict[str, Any] = dict(job.params or {})
+        self.attempt: int = job.attempts
         self._holder = job.worker  # this attempt's claim token
-        self.ctx = ctx
-        self.plugin = plugin
+        #: The plugin's shop context. Typed as plugin handlers get it: only the host's own job
+        #: types (plugin None) get None, and they never read it.
+        self.ctx: ShopContext = cast("ShopContext", ctx)
+        self.plugin: str | None = plugin
         self._queue = queue
         self._last_write = 0.0
 
@@ -108,7 +118,7 @@ class JobRun:
         """The drafts of `kind` this job saved so far, in any attempt and any process (their meta
         carries ``job_id``): what a retried attempt carries on from instead of drafting again."""
         with self._queue.db.session() as session:
-            job = session.get(Job, self.id)
+            job = cast(Job, session.get(Job, self.id))  # the row of a running job: there while it runs
             rows = session.scalars(select(GeneratedContent).where(
                 GeneratedContent.shop_id == self.shop_id, GeneratedContent.plugin == (self.plugin or ""),
                 GeneratedContent.kind == kind, GeneratedContent.created_at >= job.created_at)
@@ -119,7 +129,8 @@ class JobRun:
 class JobQueue:
     settle_delays_s: tuple[float, ...] = (1.0, 4.0, 15.0, 30.0)  # between tries of an attempt's end
 
-    def __init__(self, db, config: dict[str, Any], context_factory: Callable[[int, str | None], Any]):
+    def __init__(self, db: Database, config: dict[str, Any],
+                 context_factory: Callable[[int, str | None], ShopContext | None]):
         self.db = db
         self.types: dict[str, JobType] = {}
         self.heartbeat_s = float(config["JOB_HEARTBEAT_S"])
@@ -133,7 +144,8 @@ class JobQueue:
         self._threads: list[threading.Thread] = []
 
     # -- registry ------------------------------------------------------------------------
-    def register(self, name: str, handler: Callable, title: str | None = None, plugin: str | None = None) -> None:
+    def register(self, name: str, handler: Callable[[JobRun], dict[str, Any] | None], title: str | None = None,
+                 plugin: str | None = None) -> None:
         if not callable(handler):
             raise JobError(f"job type {name}: handler is not callable")
         full = f"{plugin}.{name}" if plugin else name
@@ -168,7 +180,8 @@ class JobQueue:
             jobs = list(session.scalars(query.order_by(Job.id.desc()).limit(limit).offset(offset)))
         return self.live.merge(jobs)
 
-    def find(self, shop_id: int, job_ids: list[int]) -> list[Job]:
+    # `builtins.list` from here on: inside this class, `list` is the method above.
+    def find(self, shop_id: int, job_ids: builtins.list[int]) -> builtins.list[Job]:
         """The shop's jobs among `job_ids`, newest first; another shop's or a gone job is left out."""
         query = select(Job).where(Job.shop_id == shop_id, Job.id.in_(set(job_ids))).order_by(Job.id.desc())
         with self.db.session() as session:
@@ -199,7 +212,8 @@ class JobQueue:
             raise JobError(f"job {job_id} changed meanwhile; look again", status=409)
         return self.get(shop_id, job_id)
 
-    def wait(self, shop_id: int, job_id: int, timeout: float | None = None, on_poll: Callable | None = None) -> Job:
+    def wait(self, shop_id: int, job_id: int, timeout: float | None = None,
+             on_poll: Callable[[Job], object] | None = None) -> Job:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             job = self.get(shop_id, job_id)
@@ -268,12 +282,12 @@ class JobQueue:
             )
             if candidate is None:
                 return None
-            claimed = session.execute(
+            claimed = cast(UpdateResult, session.execute(
                 update(Job)
                 .where(Job.id == candidate, Job.status == "queued")
                 .values(status="running", worker=token, attempts=Job.attempts + 1,
                         started_at=now, heartbeat_at=now, message="running", cancel_requested=False)
-            ).rowcount
+            )).rowcount
         if not claimed:
             return None
         self.live.start(candidate, token, now)
@@ -355,13 +369,14 @@ class JobQueue:
     def _write(self, job_id: int, *conditions: Any, **values: Any) -> bool:
         """Update the job's row where `conditions` hold; whether it was written."""
         with self.db.session() as session:
-            return session.execute(update(Job).where(Job.id == job_id, *conditions).values(**values)).rowcount > 0
+            statement = update(Job).where(Job.id == job_id, *conditions).values(**values)
+            return cast(UpdateResult, session.execute(statement)).rowcount > 0
 
-    def _get_any(self, job_id: int) -> Job:
+    def _get_any(self, job_id: int) -> Job | None:
         with self.db.session() as session:
             return session.get(Job, job_id)
 
 
-def _held(holder: str) -> tuple:
+def _held(holder: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """The conditions under which attempt `holder` still holds its job."""
     return Job.status == "running", Job.worker == holder

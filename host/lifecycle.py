@@ -17,7 +17,7 @@ from sqlalchemy import select
 from shopwright.host.models import PluginState
 from shopwright.host.pluginmeta import PERMISSIONS
 from shopwright.host.plugins import InstalledPlugin, PluginRegistry
-from shopwright.host.settings import SettingsError, load_settings
+from shopwright.host.settings import SettingsError, load_settings, loaded_settings, schema_problem
 
 log = logging.getLogger("shopwright.lifecycle")
 
@@ -163,6 +163,10 @@ class Lifecycle:
             stored = dict(row.settings) if row else {}
         return load_settings(plugin.meta, stored) if plugin.meta else {}
 
+    def context_settings(self, shop_id: int, name: str) -> dict[str, Any]:
+        """The settings as `ctx.settings` holds them: loaded by the schema (Decimals, dates, ...)."""
+        return loaded_settings(self._installed(name).meta, self.stored_settings(shop_id, name))
+
     # -- helpers -------------------------------------------------------------------------
     def _installed(self, name: str) -> InstalledPlugin:
         plugin = self.registry.get(name)
@@ -199,7 +203,7 @@ class Lifecycle:
         return EnabledPlugin(
             name=row.plugin,
             granted=frozenset(row.granted or ()),
-            settings=dict(row.settings or {}),
+            settings=loaded_settings(self.registry.plugins[row.plugin].meta, row.settings or {}),
             consecutive_failures=row.consecutive_failures,
         )
 
@@ -227,4 +231,4 @@ class Lifecycle:
 def _why_not_runnable(plugin: InstalledPlugin) -> str | None:
     if plugin.load_error:
         return plugin.load_error
-    return plugin.meta.incompatibility()
+    return plugin.meta.incompatibility() or schema_problem(plugin.meta)

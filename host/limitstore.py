@@ -26,6 +26,8 @@ from typing import Any
 from flask import Flask
 from limits.storage import Storage, storage_from_string
 
+from shopwright.host.state import state_of
+
 EXTENSION = "shopwright.limits"
 MIN_SQLITE = (3, 35)  # INSERT ... RETURNING
 PURGE_EVERY_S = 60.0  # how often one process sweeps expired counters out of the file
@@ -150,7 +152,7 @@ def shared_storage(app: Flask) -> Storage:
     if storage is None:
         storage = app.extensions[EXTENSION] = storage_from_string(storage_url(app.config))
         if isinstance(storage, SQLiteStorage):
-            app.extensions["shopwright"].on_close.append(storage.close)
+            state_of(app).on_close.append(storage.close)
     return storage
 
 

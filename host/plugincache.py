@@ -9,6 +9,11 @@ reconfigures it for that shop.
 It lives in one server process. Other processes (gunicorn workers) keep their own copies, which
 they drop on their own changes and when entries expire: a `ttl` is how stale a value may get
 after a change made elsewhere.
+
+It is not durable: a restart, an owner's change, the MAX_ENTRIES safety net or another process
+never having computed it all mean a value is simply not there, and `compute` runs again. `get`
+hands back the very object it keeps (no copy), shared by every thread of the process: request
+threads, the dispatcher's pool and job workers. So keep values that nobody changes in place.
 """
 
 from __future__ import annotations
@@ -77,7 +82,11 @@ class ShopCacheView:
         self._namespace = (plugin, shop_id)
 
     def get(self, key: Hashable, ttl: float, compute: Callable[[], Any]) -> Any:
-        """The value kept under `key`, or `compute()`'s, kept for `ttl` seconds (0: not kept)."""
+        """The value kept under `key` (the same object, shared between threads: do not change it),
+        or `compute()`'s, then kept for `ttl` seconds; a `ttl` of 0 or less keeps nothing. There is
+        no "keep forever": for "keep until forgotten" pass a long `ttl` and call `forget` when the
+        data changes. `compute` runs outside any lock, so two threads missing at once may both
+        run it (the later value is kept); if it raises, nothing is kept. None is kept like any value."""
         return self._store.get(self._namespace, key, ttl, compute)
 
     def forget(self, key: Hashable | None = None) -> None:

@@ -3,6 +3,13 @@
 
 Installed is not enabled: this module only finds, loads and registers plugins with pluggy.
 Which shop runs which plugin is `host.lifecycle`; calling them is `shopwright.host.dispatcher`.
+
+Hook order, for every hook: `tryfirst=True` implementations first, `trylast=True` ones last, and
+within each of those three groups the order in which plugins were found (the manifest's built-ins,
+then entry-point packages by entry-point name, then plugins from the config). pluggy on its own mostly calls the
+plugin registered last first; Shopwright keeps discovery order instead, the same in every group.
+Wrappers (`hookwrapper=True`, `wrapper=True`) are refused: Shopwright calls each implementation
+itself, so there is no call for a wrapper to wrap.
 """
 
 from __future__ import annotations
@@ -58,13 +65,16 @@ class PluginRegistry:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, InstalledPlugin] = {}
+        self._found: dict[str, int] = {}  # plugin name -> its place in discovery order
 
     def discover(self, manifest: Path | None, load_entry_points: bool, extra: list[Any]) -> None:
         if manifest is not None and manifest.exists():
             for entry in read_manifest(manifest):
                 self._add(_load_builtin(entry))
         if load_entry_points:
-            for ep in entry_points(group=ENTRY_POINT_GROUP):
+            # By name: the environment lists distributions in file-system order, which differs
+            # between machines, and hook order must not.
+            for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
                 self._add(_load_entry_point(ep))
         for obj in extra:
             self._add(_load_extra(obj))
@@ -73,7 +83,13 @@ class PluginRegistry:
         return self.plugins.get(name)
 
     def hook_impls(self, hook_name: str) -> list[pluggy.HookImpl]:
-        return getattr(self.pm.hook, hook_name).get_hookimpls()
+        """The hook's implementations in call order: tryfirst, plain, trylast; each in discovery order."""
+
+        def place(impl: pluggy.HookImpl) -> tuple[int, int]:
+            group = 0 if impl.tryfirst else 2 if impl.trylast else 1
+            return group, self._found.get(impl.plugin_name, len(self._found))  # registered around discovery: last
+
+        return sorted(getattr(self.pm.hook, hook_name).get_hookimpls(), key=place)
 
     def _add(self, plugin: InstalledPlugin) -> None:
         if plugin.name in self.plugins:
@@ -81,6 +97,7 @@ class PluginRegistry:
             log.error("plugin %s is installed twice; keeping the first (%s)", plugin.name, kept)
             return
         self.plugins[plugin.name] = plugin
+        self._found[plugin.name] = len(self._found)
         if plugin.loadable:
             self._register(plugin)
 
@@ -88,6 +105,7 @@ class PluginRegistry:
         try:
             self.pm.register(plugin.obj, name=plugin.name)
             self.pm.check_pending()
+            refuse_wrappers(self.pm, plugin.obj)
         except (pluggy.PluginValidationError, ValueError) as exc:
             if self.pm.is_registered(plugin.obj):
                 self.pm.unregister(plugin.obj)
@@ -95,6 +113,19 @@ class PluginRegistry:
             log.error("plugin %s not registered: %s", plugin.name, exc)
             return
         plugin.hooks = sorted(impl_names(self.pm, plugin.obj))
+
+
+class WrapperRefused(ValueError):
+    """A `hookwrapper=True` or `wrapper=True` implementation: the dispatcher calls each
+    implementation on its own, in its own thread, so a wrapper would have no call to wrap."""
+
+
+def refuse_wrappers(pm: pluggy.PluginManager, obj: Any) -> None:
+    for caller in pm.get_hookcallers(obj) or []:
+        for impl in caller.get_hookimpls():
+            if impl.plugin is obj and (impl.hookwrapper or impl.wrapper):
+                raise WrapperRefused(f"plugin {impl.plugin_name} implements {caller.name} as a wrapper; "
+                                     "Shopwright calls each implementation itself; wrappers are not supported")
 
 
 def impl_names(pm: pluggy.PluginManager, obj: Any) -> set[str]:

@@ -1,27 +1,41 @@
 """Rows to plain dicts, shared by the REST API and the plugin context.
 
 Hand-written rather than marshmallow `dump` because these run on the hottest paths (product
-API, widgets); `host.api.schemas` documents the same shapes and a test checks they agree.
+API, widgets); `host.api.schemas` documents the same shapes and a test checks they agree. The
+dicts plugins receive are typed in `host.plugintypes`, and tests/test_plugintypes.py checks them
+against what these functions return.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, overload
 
+from shopwright.host import plugintypes
 from shopwright.host.models import Customer, Event, GeneratedContent, Job, Order, Product, Review, Variant
 
 
+@overload
+def iso(value: datetime) -> str: ...
+@overload
+def iso(value: None) -> None: ...
 def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
+@overload
+def money(value: Decimal) -> str: ...
+@overload
+def money(value: None) -> None: ...
 def money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def variant_dict(v: Variant) -> dict[str, Any]:
+# Products and variants come as ORM rows or as the fast-read path's namespaces
+# (`host.api.fastread`), which carry the same attributes.
+def variant_dict(v: Variant | SimpleNamespace) -> plugintypes.Variant:
     return {
         "id": v.id,
         "sku": v.sku,
@@ -34,7 +48,7 @@ def variant_dict(v: Variant) -> dict[str, Any]:
     }
 
 
-def product_dict(p: Product) -> dict[str, Any]:
+def product_dict(p: Product | SimpleNamespace) -> plugintypes.Product:
     variants = [variant_dict(v) for v in p.variants]
     prices = [v.price for v in p.variants]
     return {
@@ -57,7 +71,7 @@ def product_dict(p: Product) -> dict[str, Any]:
     }
 
 
-def customer_dict(c: Customer) -> dict[str, Any]:
+def customer_dict(c: Customer) -> plugintypes.Customer:
     return {
         "id": c.id,
         "email": c.email,
@@ -74,7 +88,7 @@ def customer_dict(c: Customer) -> dict[str, Any]:
     }
 
 
-def order_dict(o: Order) -> dict[str, Any]:
+def order_dict(o: Order) -> plugintypes.Order:
     """An order without customer PII: the customer appears only as an id."""
     return {
         "id": o.id,
@@ -97,7 +111,7 @@ def order_dict(o: Order) -> dict[str, Any]:
     }
 
 
-def review_dict(r: Review) -> dict[str, Any]:
+def review_dict(r: Review) -> plugintypes.Review:
     return {
         "id": r.id,
         "external_id": r.external_id,
@@ -112,7 +126,7 @@ def review_dict(r: Review) -> dict[str, Any]:
     }
 
 
-def event_dict(e: Event) -> dict[str, Any]:
+def event_dict(e: Event) -> plugintypes.Event:
     return {
         "id": e.id,
         "type": e.type,

@@ -38,35 +38,44 @@ Helpers:
   ``render_widget(app, shop, name, **params)``: its HTML in the shop's theme ("" when nothing).
 - ``Storefront(client, slug)``: ``product_page(handle)``, ``widget_html(name, **params)`` and
   ``widget_json(name, **params)`` (the embed endpoints).
+- ``product_page_with_widget(shop, name, handle, **params)``: the shop's real product page with the
+  widget placed in it as a theme places one; the HTML.
+- ``run_job(shop, job_type, params)``: queue a job and run it to its end in the test (kit apps
+  have no job workers); a ``JobOutcome`` with its status, result, error and progress reports.
 - ``admin_client(app, shop, role="owner")``: a test client signed in to the admin, whose
-  ``post`` adds the CSRF token for you.
+  ``post`` adds the CSRF token for you; ``role="editor"`` for an editor, who gets 403 on
+  owner-only pages.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from shopwright.host import serialize
+from shopwright.host import plugintypes, serialize
 from shopwright.host.api.fastread import fetch_one
 from shopwright.host.apikeys import DEFAULT_SCOPES, create_key
 from shopwright.host.app import AppState, create_app, state_of
 from shopwright.host.config import INSTANCE_FILE
-from shopwright.host.context import ShopInfo, shop_info
+from shopwright.host.context import ShopContext, ShopInfo, shop_info
 from shopwright.host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
-from shopwright.host.models import Customer, Order, OrderLine, Product, Review, Shop, Variant, utcnow
+from shopwright.host.jobs import JobRun
+from shopwright.host.models import Customer, Job, Order, OrderLine, Product, Review, Shop, Variant, utcnow
 from shopwright.host.shops import create_shop, create_user
+from shopwright.host.themes import Theme
 
 
 @dataclass
@@ -88,7 +97,8 @@ class FixtureShop:
     @property
     def theme(self) -> str:
         with self.state.db.session() as session:
-            return session.get(Shop, self.id).theme or "default"
+            row = session.get(Shop, self.id)
+            return (row.theme if row is not None else "") or "default"
 
     def enable(self, plugin: str, grant: list[str] | None = None) -> dict:
         return self.state.enable_plugin(self.id, plugin, grant)
@@ -97,8 +107,14 @@ class FixtureShop:
         return self.state.disable_plugin(self.id, plugin)
 
     def configure(self, plugin: str, **settings: Any) -> dict:
-        """Validate and store settings as the admin form does; raises SettingsError, old kept."""
+        """Validate and store settings as the admin form does (text as typed in the form, or the
+        loaded values: `Decimal("4.90")` and "4.90" alike); raises SettingsError, old kept."""
         return self.state.lifecycle.update_settings(self.id, plugin, settings)
+
+    def context(self, plugin: str) -> ShopContext:
+        """The `ctx` the plugin's hooks get in this shop: its granted scopes and its settings as
+        `ctx.settings` holds them (a Decimal field as a Decimal), to test code that takes a ctx."""
+        return self.state.context_for_name(self.id, plugin)
 
     def plugin_state(self, plugin: str) -> dict:
         return self.state.lifecycle.describe_one(self.id, plugin)
@@ -106,14 +122,15 @@ class FixtureShop:
     def call(self, hook: str, **kwargs: Any):
         return self.state.dispatcher.call(hook, self.id, **kwargs)
 
-    def product(self, handle: str) -> dict:
+    def product(self, handle: str) -> plugintypes.Product:
         """The product dict, exactly as a widget or hook receives it."""
         found = fetch_one(self.state.db.engine, self.id, "handle", handle)
         if found is None:
             raise LookupError(f"no product {handle!r} in shop {self.slug}")
         return serialize.product_dict(found)
 
-    def add_order(self, lines: Mapping[str, int], placed_at: datetime | None = None, notify: bool = True) -> dict:
+    def add_order(self, lines: Mapping[str, int], placed_at: datetime | None = None,
+                  notify: bool = True) -> plugintypes.Order:
         """Record an order of `{handle: quantity}` (each product's first variant); with `notify`,
         enabled plugins holding read:orders hear of it through `on_order_created`."""
         with self.state.db.session() as session:
@@ -128,7 +145,8 @@ class FixtureShop:
         return payload
 
     def add_review(self, handle: str, rating: int, body: str = "", title: str = "", author_name: str = "A shopper",
-                   verified_purchase: bool = True, created_at: datetime | None = None, notify: bool = True) -> dict:
+                   verified_purchase: bool = True, created_at: datetime | None = None,
+                   notify: bool = True) -> plugintypes.Review:
         """Record a genuine review as an import would; `on_review_created` tells enabled plugins."""
         product_id = self.product(handle)["id"]
         with self.state.db.session() as session:
@@ -165,6 +183,149 @@ def render_widget(app, shop: FixtureShop, name: str, **params: Any) -> str:
     """The widget's HTML in the shop's theme, without the wrapper element; "" when it shows nothing."""
     with app.test_request_context():  # templates build links with url_for, as on a real page
         return str(state_of(app).widget_renderer.html(shop.info, shop.theme, name, params))
+
+
+#: A theme of the kit's own: the default theme's product page with one more widget, named by the
+#: `kit_placement` global, below the product's summary (the way a theme author places a widget).
+PLACEMENT_THEME = "kit-placement"
+PLACEMENT_TEMPLATE = """{% extends "default:product.html" %}
+{% block summary %}{{ super() }}{{ widget(kit_placement.name, product=product, **kit_placement.params) }}{% endblock %}
+"""
+
+
+@dataclass(frozen=True)
+class Placement:
+    name: str
+    params: dict[str, Any]
+
+
+def product_page_with_widget(shop: FixtureShop, name: str, handle: str = "merino-crew", **params: Any) -> str:
+    """The shop's real product page for `handle`, served by the storefront, with the widget `name`
+    placed below the product's summary as `{{ widget(name, product=product, **params) }}` in a theme
+    would place it; the page's HTML. The widget sits in a `data-sw-widget="<name>"` wrapper when it
+    shows something. The page uses the default theme; the shop's own theme is kept for other tests."""
+    environment = _placement_environment(shop.state, Path(shop.app.instance_path))
+    environment.globals["kit_placement"] = Placement(name, params)
+    with _shop_theme(shop, PLACEMENT_THEME):
+        response = shop.app.test_client().get(f"/shop/{shop.slug}/p/{handle}")
+    if response.status_code != 200:
+        raise AssertionError(f"product page {handle!r} answered {response.status_code}")
+    return response.get_data(as_text=True)
+
+
+def _placement_environment(state: AppState, instance: Path):
+    """The kit's theme, written into the instance folder and made known to the app once."""
+    if PLACEMENT_THEME not in state.themes.themes:
+        folder = instance / "themes" / PLACEMENT_THEME
+        (folder / "templates").mkdir(parents=True, exist_ok=True)
+        (folder / "templates" / "product.html").write_text(PLACEMENT_TEMPLATE, encoding="utf-8")
+        state.themes.themes[PLACEMENT_THEME] = Theme(PLACEMENT_THEME, "Test kit placement", "", folder)
+    return state.themes.environment(PLACEMENT_THEME)
+
+
+@contextmanager
+def _shop_theme(shop: FixtureShop, theme: str) -> Iterator[None]:
+    """The shop uses `theme` inside the block and its own theme again after it."""
+    kept = shop.theme
+    _set_theme(shop, theme)
+    try:
+        yield
+    finally:
+        _set_theme(shop, kept)
+
+
+def _set_theme(shop: FixtureShop, theme: str) -> None:
+    with shop.state.db.session() as session:
+        row = session.get(Shop, shop.id)
+        if row is None:
+            raise LookupError(f"no shop {shop.slug!r}")
+        row.theme = theme
+    shop.state.shops.forget(shop.slug)  # the storefront keeps shops a few seconds
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """One `job.progress(done, total, message)` call."""
+
+    done: float
+    total: float
+    message: str
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """How a job run by `run_job` ended."""
+
+    id: int
+    status: str  # succeeded | failed | cancelled
+    result: dict[str, Any]  # what the handler returned ({} unless it returned a dict)
+    error: str  # the last attempt's exception, as "Type: message"
+    attempts: int
+    progress: float  # 0..1, as the Jobs page shows it at the end
+    message: str
+    reports: list[ProgressReport] = field(default_factory=list)  # every progress call, every attempt
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+ENDED = ("succeeded", "failed", "cancelled")
+
+
+def run_job(shop: FixtureShop, job_type: str, params: dict[str, Any] | None = None,
+            max_attempts: int | None = None) -> JobOutcome:
+    """Queue `job_type` ("<plugin>.<name>") for `shop` and run it in this thread to its end, as the
+    server's workers would: a failed attempt is retried at once (no backoff wait) while attempts are
+    left. Other jobs already due (say, one queued by `on_enable`) run too. The plugin must be
+    enabled for the shop, as in a server; the job's context carries its grant and settings."""
+    queue = shop.state.jobs
+    job_id = queue.enqueue(shop.id, job_type, params or {}, max_attempts=max_attempts, created_by="test")
+    reports: list[ProgressReport] = []
+    with _recording_progress(queue, job_type, job_id, reports):
+        job = queue.get(shop.id, job_id)
+        for _ in range(job.max_attempts + 1):  # + 1: a retry's backoff is skipped, never an attempt
+            queue.run_pending()
+            job = queue.get(shop.id, job_id)
+            if job.status in ENDED:
+                break
+            _due_now(shop, job_id)
+    if job.status not in ENDED:
+        raise AssertionError(f"job {job_id} ({job_type}) did not end: {job.status}, {job.message}")
+    return JobOutcome(id=job.id, status=job.status, result=dict(job.result or {}), error=job.error,
+                      attempts=job.attempts, progress=job.progress, message=job.message, reports=reports)
+
+
+@contextmanager
+def _recording_progress(queue, job_type: str, job_id: int, reports: list[ProgressReport]) -> Iterator[None]:
+    """While inside, the job's `progress` calls are also kept in `reports`, unthrottled."""
+    registered = queue.types.get(job_type)
+    if registered is None:
+        yield  # unknown types fail at enqueue; this covers a type that went away meanwhile
+        return
+
+    def recording(run: JobRun):
+        if run.id == job_id:
+            writes = run.progress
+
+            def progress(done: float, total: float = 1.0, message: str = "") -> None:
+                reports.append(ProgressReport(done, total, message))
+                writes(done, total, message)
+
+            run.progress = progress  # type: ignore[method-assign]
+        return registered.handler(run)
+
+    queue.types[job_type] = dataclasses.replace(registered, handler=recording)
+    try:
+        yield
+    finally:
+        queue.types[job_type] = registered
+
+
+def _due_now(shop: FixtureShop, job_id: int) -> None:
+    """A queued retry runs now rather than after its backoff."""
+    with shop.state.db.session() as session:
+        session.execute(update(Job).where(Job.id == job_id, Job.status == "queued").values(run_after=utcnow()))
 
 
 class Storefront:
@@ -231,7 +392,9 @@ def use_fake_models(app, text: FakeTextBackend | None = None,
                     embedder: FakeEmbeddingBackend | None = None) -> tuple[FakeTextBackend, FakeEmbeddingBackend]:
     """Every shop of `app` gets these fakes (new ones where None) from `ctx.text_model()` and
     `ctx.embedder()`, through the host's batching, token caps and usage counts; returns them."""
-    return state_of(app).inference.use_fakes(text or FakeTextBackend(), embedder or FakeEmbeddingBackend())
+    text, embedder = text or FakeTextBackend(), embedder or FakeEmbeddingBackend()
+    state_of(app).inference.use_fakes(text, embedder)
+    return text, embedder
 
 
 def build_app(tmp_path, plugins: list | None = None, **config: Any):
@@ -309,7 +472,7 @@ def _seed(session, shop_id: int) -> None:
 
 
 @pytest.fixture
-def sw_app_factory(tmp_path_factory) -> Callable[..., Any]:
+def sw_app_factory(tmp_path_factory) -> Iterator[Callable[..., Any]]:
     apps = []
 
     def factory(plugins: list | None = None, **config: Any):

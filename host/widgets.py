@@ -10,10 +10,11 @@ yields nothing and the page around it is served as usual.
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,16 +24,20 @@ from flask import g, has_request_context, request
 from markupsafe import Markup
 
 from shopwright.host import serialize
-from shopwright.host.api.fastread import fetch_one
 from shopwright.host.context import ShopInfo
 from shopwright.host.lifecycle import EnabledPlugin
+from shopwright.host.plugins import PluginRegistry
+from shopwright.host.registration import collect
 
 log = logging.getLogger("shopwright.widgets")
 
 PRODUCT_TTL_S = 2.0
 MAX_ID = 2**63 - 1
 PAGE_BUDGET_WIDGETS = 2
-MAX_REUSED = 20_000  # rendered widgets kept per process; past it they are dropped and re-rendered
+#: Rendered widgets kept per process; past it all are dropped and rendered again when next asked for.
+MAX_REUSED = 20_000
+#: Products the embed endpoints looked up, kept per process; past it all are dropped and looked up again.
+MAX_LOOKED_UP = 10_000
 LOCAL_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
@@ -75,15 +80,9 @@ class WidgetRegistry:
     def __init__(self) -> None:
         self.widgets: dict[str, WidgetDef] = {}
 
-    def collect(self, registry) -> None:
+    def collect(self, registry: PluginRegistry) -> None:
         """Ask every installed plugin for its widgets; a broken registration is recorded, not fatal."""
-        for impl in registry.hook_impls("register_widgets"):
-            plugin = impl.plugin_name
-            try:
-                impl.function(register=self._register_for(plugin))
-            except Exception as exc:
-                log.exception("plugin %s failed in register_widgets", plugin)
-                registry.plugins[plugin].load_error = f"register_widgets raised {type(exc).__name__}: {exc}"
+        collect(registry, "register_widgets", self._register_for)
 
     def get(self, name: str) -> WidgetDef:
         widget = self.widgets.get(name)
@@ -117,12 +116,14 @@ class WidgetRenderer:
     """Renders widgets for one app: data through the dispatcher, HTML through the theme's templates."""
 
     def __init__(self, state):
-        self.state = state  # shopwright.host.app.AppState
+        self.state = state  # shopwright.host.state.AppState
         self.registry: WidgetRegistry = state.widgets
         # Products the embed endpoints looked up by id or handle, kept briefly: an external page
         # asks for several widgets of the same product at once.
-        self._products: dict[tuple, tuple[float, dict]] = {}
-        self._rendered: dict[tuple, tuple[dict, Markup]] = {}
+        # Both are shared by the server's threads: each read and store is one dict operation, and
+        # what was stored is never read back, since another thread may empty the dict in between.
+        self._products: dict[tuple, tuple[float, Mapping[str, Any]]] = {}
+        self._rendered: dict[tuple, tuple[dict[str, EnabledPlugin], Markup]] = {}
         self.reuse = bool(state.config.get("WIDGET_REUSE", True))
 
     # -- data ------------------------------------------------------------------------------
@@ -143,7 +144,7 @@ class WidgetRenderer:
         kwargs = self._arguments(widget, shop, params)
         full = self.state.dispatcher.storefront_budget
         result = self.state.dispatcher.call_registered(
-            plugin, shop, f"widget {widget.name}", widget.render, kwargs, check=_dict_or_none,
+            plugin, shop, f"widget {widget.name}", widget.render, kwargs, check=_json_dict_or_none,
             budget=min(budget, full) if budget else full, count_timeout=budget is None or budget >= full)
         return (True, result.value) if result is not None else (False, None)
 
@@ -154,7 +155,7 @@ class WidgetRenderer:
             try:
                 params = widget.loader.load(params)
             except marshmallow.ValidationError as exc:
-                raise WidgetError(f"bad parameters for widget {widget.name}", fields=exc.messages) from exc
+                raise WidgetError(f"bad parameters for widget {widget.name}", fields=exc.normalized_messages()) from exc
         accepted = widget.accepted_params()
         unknown = sorted(set(params) - accepted) if accepted is not None else []
         if unknown:
@@ -164,25 +165,28 @@ class WidgetRenderer:
             params["product"] = self._product(shop, product)
         return params
 
-    def _product(self, shop: ShopInfo, product: Any) -> dict | None:
+    def _product(self, shop: ShopInfo, product: Any) -> Mapping[str, Any] | None:
         """A product dict from the theme is used as is; an id or handle from the embed script is
         looked up within this shop only."""
         if product is None or isinstance(product, dict):
             return product
-        by, value = ("id", int(product)) if str(product).isdigit() else ("handle", str(product)[:255])
-        if by == "id" and not 0 < value <= MAX_ID:
+        text = str(product)
+        by, value = ("id", int(text)) if text.isascii() and text.isdigit() else ("handle", text[:255])
+        if isinstance(value, int) and not 0 < value <= MAX_ID:
             raise WidgetError(f"no product {product!r} in this shop", status=404)
         key = (shop.id, by, value)
         cached = self._products.get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+        # Imported here: the host.api package imports its views, they import host.state, and it imports this module.
+        from shopwright.host.api.fastread import fetch_one
+
         found = fetch_one(self.state.db.engine, shop.id, by, value)
         if found is None or found.status != "active":  # drafts and archived products are not for shoppers
             raise WidgetError(f"no product {product!r} in this shop", status=404)
-        if len(self._products) > 10_000:
-            self._products.clear()
-        self._products[key] = (time.monotonic() + PRODUCT_TTL_S, serialize.product_dict(found))
-        return self._products[key][1]
+        looked_up = serialize.product_dict(found)
+        _keep(self._products, MAX_LOOKED_UP, key, (time.monotonic() + PRODUCT_TTL_S, looked_up))
+        return looked_up
 
     # -- HTML ------------------------------------------------------------------------------
     def html(self, shop: ShopInfo, theme: str, name: str, params: dict[str, Any],
@@ -204,9 +208,7 @@ class WidgetRenderer:
         ok, data = self._call(widget, shop, params, enabled, budget)
         html = self._render(widget, shop, theme, params, data) if data else Markup("")
         if ok and html is not None and key is not None:
-            if len(self._rendered) > MAX_REUSED:
-                self._rendered.clear()
-            self._rendered[key] = (enabled, html)
+            _keep(self._rendered, MAX_REUSED, key, (enabled, html))
         return html if html is not None else Markup("")
 
     def _render(self, widget: WidgetDef, shop: ShopInfo, theme: str, params: dict[str, Any],
@@ -243,6 +245,13 @@ class WidgetRenderer:
         return cache[shop_id]
 
 
+def _keep(kept: dict, limit: int, key: Hashable, value: Any) -> None:
+    """Store `value` in a dict other threads share, emptying it first when it holds more than `limit`."""
+    if len(kept) > limit:
+        kept.clear()
+    kept[key] = value
+
+
 def _address() -> tuple[str, bool]:
     """The server address links are built from, and whether they must be absolute (a fragment
     for another site): HTML rendered for one must never be reused for the other."""
@@ -253,6 +262,22 @@ def _address() -> tuple[str, bool]:
 
 def _dict_or_none(value: Any) -> bool:
     return value is None or isinstance(value, dict)
+
+
+def _json_dict_or_none(value: Any) -> bool:
+    """A widget's answer: None, or a dict that JSON holds as it is, since the same dict is what
+    the widget's JSON endpoint serves. A Decimal or a date (as `ctx.settings` may hold) is refused
+    with its type named, so the plugin's tests see it instead of a shopper getting it mangled."""
+    if value is None:
+        return True
+    if not isinstance(value, dict):
+        return False
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"returned a dict that JSON cannot hold as it is ({exc}); "
+                         "turn such values into text or numbers first") from None
+    return True
 
 
 def widget_global(renderer: WidgetRenderer) -> Callable[..., Markup]:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 
-import torch
+try:
+    import torch
+except ImportError as missing:  # the light install: the kernels come with the `local` extra
+    raise ImportError("Shopwright's kernels need PyTorch and Triton: pip install 'shopwright[local]'") from missing
 
 from . import attention as _attn
 from . import decode_attention as _decode

@@ -169,8 +169,7 @@ def compile_launches(launches: list[Launch], target: tuple = H200,
     specs = [spec_of(launch, target) for launch in launches]
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
     done = subprocess.run([sys.executable, "-m", f"{__package__}._aot"], input=json.dumps(specs),
-                          capture_output=True, text=True, env=env, timeout=timeout_s,
-                          cwd=Path(__file__).resolve().parent.parent)
+                          capture_output=True, text=True, env=env, timeout=timeout_s)
     if done.returncode != 0:
         raise RuntimeError(f"kernel compilation failed:\n{done.stderr[-4000:]}")
     return [Compiled(**row) for row in json.loads(done.stdout.splitlines()[-1])]

@@ -25,3 +25,8 @@ def test_rouge_l_is_the_lcs_f1():
     assert rouge_l("the cat sat on the mat", "the cat sat on the mat") == 1.0
     assert abs(rouge_l("the cat sat on the mat", "the cat is on the mat") - 5 / 6) < 1e-9
     assert rouge_l("", "anything") == 0.0
+    assert rouge_l("anything", "") == 0.0
+
+
+def test_rouge_l_ignores_case_and_punctuation():
+    assert rouge_l("A steel mug, 350 ml.", "a STEEL mug (350 ml)") == 1.0

@@ -163,3 +163,22 @@ def test_demo_load_is_idempotent(run):
     second = run("demo", "load")
     assert "already loaded" in second.output and "api key:" in second.output
     del sys.modules["cli_plugin"]
+
+
+def test_version_is_the_hosts(run):
+    from shopwright.host.version import __version__
+
+    result = run("--version")
+    assert result.exit_code == 0 and result.output == f"shopwright, version {__version__}\n"
+
+
+def test_list_settings_take_comma_separated_text_as_the_importers_do(run):
+    def keywords(*pairs):
+        result = run("plugins", "settings", "description_writer", "--shop", "acme", *pairs)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)["keywords"]
+
+    assert keywords("--set", "keywords=merino, warm ,,wool") == ["merino", "warm", "wool"]
+    assert keywords("--set", "keywords=single") == ["single"]
+    assert keywords("--set", 'keywords=["a, b", "c"]') == ["a, b", "c"]  # JSON keeps commas inside items
+    assert keywords("--set", "keywords=") == []

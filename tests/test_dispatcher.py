@@ -1,10 +1,13 @@
-"""The dispatcher keeps a broken plugin from breaking the shop: raise, hang, garbage, every hook."""
+"""The dispatcher keeps a broken plugin from breaking the shop: raise, hang, garbage, every hook;
+and it calls plugins in hook order (tryfirst, plain, trylast)."""
 
 import logging
+import types
 
 import pytest
 from plugin_doubles import RELEASE, SHOP_HOOKS, make_plugin
 
+from shopwright import PluginMeta, hookimpl
 from shopwright.host.testing import add_fixture_shop
 
 SAMPLE_ARGS = {
@@ -143,3 +146,47 @@ def test_trace_logs_every_hook_call_with_duration(shop_with, caplog):
     caplog.set_level(logging.INFO, logger="shopwright.trace")
     shop.call("render_slot", **SAMPLE_ARGS["render_slot"])
     assert any("render_slot plugin good took" in r.getMessage() for r in caplog.records)
+
+
+def ordered_plugin(name: str, order: str, registered: list[str]):
+    """A plugin whose hooks say who they are, marked tryfirst, trylast or neither (`order`)."""
+    options = {"tryfirst": order == "first", "trylast": order == "last"}
+
+    @hookimpl(specname="render_slot", **options)
+    def render_slot(slot):
+        return name
+
+    @hookimpl(specname="on_products_changed", **options)
+    def on_products_changed(product_ids):
+        return None
+
+    @hookimpl(specname="register_widgets", **options)
+    def register_widgets(register):
+        registered.append(name)
+
+    meta = PluginMeta(name=name, version="1.0", permissions=("read:catalog",))
+    return types.SimpleNamespace(plugin_meta=meta, render_slot=render_slot, on_products_changed=on_products_changed,
+                                 register_widgets=register_widgets)
+
+
+@pytest.fixture
+def ordered(shop_with):
+    """Installed in an order that tryfirst and trylast must overrule; the plain ones keep it."""
+    registered: list[str] = []
+    plugins = [ordered_plugin(name, name.split("_")[0], registered)
+               for name in ("last_a", "plain_a", "first_a", "last_b", "plain_b", "first_b")]
+    return shop_with(*plugins), registered
+
+
+EXPECTED_ORDER = ["first_a", "first_b", "plain_a", "plain_b", "last_a", "last_b"]
+
+
+@pytest.mark.parametrize("hook", ["render_slot", "on_products_changed"])
+def test_tryfirst_comes_first_and_trylast_last(ordered, hook):
+    shop, _registered = ordered
+    assert [r.plugin for r in shop.call(hook, **SAMPLE_ARGS[hook])] == EXPECTED_ORDER
+
+
+def test_register_hooks_are_called_in_the_same_order(ordered):
+    _shop, registered = ordered
+    assert registered == EXPECTED_ORDER

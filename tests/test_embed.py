@@ -94,6 +94,7 @@ def test_a_widget_that_shows_nothing_answers_empty(client, shop):
     ("/embed/acme/widgets/shelf.list.json?limit=0", 400),
     ("/embed/acme/widgets/shelf.echo.html?colour=red", 400),
     ("/embed/acme/widgets/shelf.echo.json?product=" + "9" * 30, 404),
+    ("/embed/acme/widgets/shelf.echo.json?product=%C2%B2", 404),  # "²" is a digit to str.isdigit, not to int()
 ])
 def test_bad_widget_requests_get_clear_json_errors(client, shop, url, status):
     response = client.get(url)

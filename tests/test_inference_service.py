@@ -1,8 +1,11 @@
 """The inference service: each shop's backend from its settings, shared batching, the daily
 token cap and usage counts, and the errors a plugin sees through `ctx.text_model()`."""
 
+import html
 import json
 import logging
+import re
+import sys
 import threading
 import time
 from pathlib import Path
@@ -17,11 +20,13 @@ from shopwright.host.inference import (
     GenerationRequest,
     QuotaExceeded,
     TextBackend,
+    VectorIndex,
+    service,
 )
 from shopwright.host.inference import usage as usage_counts
 from shopwright.host.inference.hf_folder import check_model_folder
 from shopwright.host.settings import SettingsError
-from shopwright.host.testing import add_fixture_shop, use_fake_models
+from shopwright.host.testing import add_fixture_shop, admin_client, use_fake_models
 
 
 class Writer:
@@ -190,6 +195,58 @@ def test_a_model_folder_is_checked_before_loading(tmp_path):
     assert check_model_folder(tmp_path) == tmp_path.resolve()
     with pytest.raises(BackendUnavailable, match="No model folder is set"):
         check_model_folder("")
+
+
+# -- a light install: no torch, so no local models --------------------------------------------
+LOCAL_EXTRA = "needs the local extra: pip install 'shopwright[local]'"
+
+
+@pytest.fixture
+def without_torch(monkeypatch):
+    """This process as `pip install shopwright` leaves it: torch and transformers cannot be imported."""
+    for module in ("torch", "transformers"):
+        monkeypatch.setitem(sys.modules, module, None)
+
+
+@pytest.mark.parametrize("settings, subject", [
+    ({"backend": "embedded"}, "The embedded model"),
+    ({"backend": "hf_folder", "hf_path": "/srv/models/any"}, "A Hugging Face model folder"),
+])
+def test_a_local_model_without_the_local_extra_names_the_extra(sw_app_factory, without_torch, settings, subject):
+    app = sw_app_factory([Writer()], TEXT_BACKEND="embedded")
+    shop = add_fixture_shop(app)
+    shop.enable("writer")
+    shop.state.inference.save_settings(shop.id, settings)
+    with pytest.raises(BackendUnavailable, match=rf"^{subject} {re.escape(LOCAL_EXTRA)} \(this server lacks torch"):
+        ctx_of(shop).text_model().complete("hello")
+    assert shop.state.inference.loaded() == []  # not kept: installing the extra is enough
+
+
+def test_the_owner_sees_the_missing_extra_when_trying_the_model(sw_app_factory, without_torch):
+    app = sw_app_factory(TEXT_BACKEND="embedded")
+    shop = add_fixture_shop(app)
+    response = admin_client(app, shop).post("/admin/models/try", follow_redirects=True)
+    page = html.unescape(response.get_data(as_text=True))
+    assert f"The model did not answer: The embedded model {LOCAL_EXTRA}" in page
+    assert "OpenAI-compatible endpoint" in page
+
+
+def test_the_embedder_without_the_local_extra_names_it_and_vector_search_still_works(sw_app_factory,
+                                                                                    without_torch):
+    app = sw_app_factory([Writer()], EMBEDDING_BACKEND="embedded")
+    shop = add_fixture_shop(app)
+    shop.enable("writer")
+    with pytest.raises(BackendUnavailable, match=re.escape(f"The sentence embedder (all-MiniLM-L6-v2) {LOCAL_EXTRA}")):
+        ctx_of(shop).embedder()
+    # Vector search falls back to NumPy: exact, the same answers, for tests on the light install.
+    index = VectorIndex(["mug", "cup"], [[1.0, 0.0], [0.0, 1.0]])
+    assert [hit.id for hit in index.search([0.2, 0.9], k=2)[0]] == ["cup", "mug"]
+
+
+def test_the_service_names_the_local_models_without_importing_them():
+    from shopwright.host.inference import embedded, embeddings
+
+    assert (service.EMBEDDED_MODEL, service.EMBEDDING_MODEL) == (embedded.MODEL_NAME, embeddings.MODEL_NAME)
 
 
 def test_prompts_never_reach_the_log_at_info(app, shop, caplog):

@@ -6,8 +6,16 @@ import torch
 
 import tests.widget_doubles as shelf
 from shopwright import kernels
-from shopwright.host.inference import FakeEmbeddingBackend, Neighbour, VectorIndex
+from shopwright.host.inference import FakeEmbeddingBackend, Neighbour, VectorIndex, vectors
 from shopwright.host.testing import add_fixture_shop, widget_data
+
+
+@pytest.fixture(params=["torch", "numpy"])
+def either_path(request, monkeypatch):
+    """Each behaviour on the PyTorch path and on the NumPy one an install without torch takes."""
+    if request.param == "numpy":
+        monkeypatch.setattr(vectors, "is_installed", lambda module: False)
+    return request.param
 
 
 def _vectors(n, dim=24, seed=0):
@@ -22,7 +30,7 @@ def _brute_force(items, query, k, skip=()):
     return order[:k]
 
 
-def test_search_returns_the_best_items_first():
+def test_search_returns_the_best_items_first(either_path):
     items = _vectors(200)
     ids = [f"p{i}" for i in range(200)]
     index = VectorIndex(ids, items)
@@ -35,7 +43,7 @@ def test_search_returns_the_best_items_first():
     assert len(index) == 200 and index.dim == 24
 
 
-def test_exclusions_shared_and_per_query():
+def test_exclusions_shared_and_per_query(either_path):
     items = _vectors(50, seed=2)
     index = VectorIndex(list(range(50)), items)
     query = items[:2]  # each query is an item: it would find itself first
@@ -46,21 +54,21 @@ def test_exclusions_shared_and_per_query():
     assert index.search(query[0], k=2, exclude=["not-an-id"])[0][0].id == 0  # unknown ids ignored
 
 
-def test_a_single_id_is_excluded_whole():
+def test_a_single_id_is_excluded_whole(either_path):
     index = VectorIndex(["mug", "cup"], np.eye(2, dtype=np.float32))
     assert [h.id for h in index.search([1.0, 0.0], k=2, exclude="mug")[0]] == ["cup"]
     numbered = VectorIndex([7, 8], np.eye(2, dtype=np.float32))
     assert [h.id for h in numbered.search([1.0, 0.0], k=2, exclude=7)[0]] == [8]
 
 
-def test_k_beyond_the_items_left_returns_fewer():
+def test_k_beyond_the_items_left_returns_fewer(either_path):
     index = VectorIndex(["a", "b", "c"], _vectors(3, dim=8, seed=3))
     hits = index.search(_vectors(1, dim=8, seed=4), k=10, exclude=["b"])
     assert sorted(h.id for h in hits[0]) == ["a", "c"]
     assert VectorIndex([], np.zeros((0, 8), dtype=np.float32)).search(np.ones(8), k=3) == [[]]
 
 
-def test_ties_go_to_the_item_added_first():
+def test_ties_go_to_the_item_added_first(either_path):
     index = VectorIndex(["z", "y", "x", "w"], np.ones((4, 4), dtype=np.float32))
     assert [h.id for h in index.search(np.ones(4), k=3)[0]] == ["z", "y", "x"]
 
@@ -72,12 +80,12 @@ def test_ties_go_to_the_item_added_first():
     (["a"], np.zeros(4), "2-D"),
     (["a"], [["x", "y"]], "numbers"),
 ])
-def test_bad_index_input_is_refused_clearly(ids, vectors, message):
+def test_bad_index_input_is_refused_clearly(either_path, ids, vectors, message):
     with pytest.raises(ValueError, match=message):
         VectorIndex(ids, vectors)
 
 
-def test_bad_search_input_is_refused_clearly():
+def test_bad_search_input_is_refused_clearly(either_path):
     index = VectorIndex(["a", "b"], _vectors(2, dim=4))
     with pytest.raises(ValueError, match="3 values, the index 4"):
         index.search(np.ones(3))
@@ -119,3 +127,28 @@ def test_a_widget_finds_similar_products_through_the_shops_embedder(sw_app_facto
     assert mug["id"] not in data["ids"] and len(data["ids"]) >= 1
     assert data["scores"] == sorted(data["scores"], reverse=True)
     assert widget_data(shop, "shelf.similar", product="enamel-camp-mug", limit="5") == data
+
+
+def test_identical_rows_keep_their_tie_order_without_torch(monkeypatch):
+    # Product variants with the same text embed identically; BLAS may sum such rows a rounding
+    # step apart, which the NumPy path avoids by summing every row the same way.
+    monkeypatch.setattr(vectors, "is_installed", lambda module: False)
+    rows = np.repeat(_vectors(1, dim=384, seed=7), 21, axis=0)
+    index = VectorIndex(list(range(21)), rows)
+    assert [hit.id for hit in index.search(rows[0], k=21)[0]] == list(range(21))
+
+
+def test_vector_search_runs_where_torch_is_not_installed(tmp_path):
+    import subprocess
+    import sys
+
+    code = """
+import sys
+sys.modules["torch"] = sys.modules["triton"] = None  # as on `pip install shopwright`
+from shopwright.host.inference import VectorIndex
+index = VectorIndex(["mug", "cup", "pot"], [[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+print([hit.id for hit in index.search([0.0, 1.0], k=2, exclude_each=[["cup"]])[0]])
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['pot', 'mug']"

@@ -74,7 +74,7 @@ def test_a_package_that_fails_to_import_is_listed_not_fatal(site_dir, sw_app_fac
 
 def test_builtins_come_from_the_manifest(tmp_path, sw_app_factory, site_dir):
     (site_dir / "swtest_builtin.py").write_text(
-        "from shopwright.host import hookimpl\n@hookimpl\ndef render_slot(slot):\n    return 'built in'\n")
+        "from shopwright import hookimpl\n@hookimpl\ndef render_slot(slot):\n    return 'built in'\n")
     (site_dir / "swtest_settings.py").write_text(
         "import marshmallow\nclass Settings(marshmallow.Schema):\n    days = marshmallow.fields.Int(load_default=3)\n")
     manifest = tmp_path / "manifest.toml"
@@ -134,6 +134,24 @@ def test_a_failing_job_registration_marks_only_that_plugin(sw_app_factory):
     assert "cannot register" in shop.state.lifecycle.describe_one(shop.id, "badjobs")["incompatible_reason"]
 
 
+def test_when_two_registrations_fail_the_first_cause_is_kept(sw_app_factory):
+    class Bad:
+        plugin_meta = PluginMeta(name="twice", version="1.0")
+
+        @hookimpl
+        def register_job_types(self, register):
+            raise RuntimeError("the job table is missing")
+
+        @hookimpl
+        def register_widgets(self, register):
+            raise RuntimeError("a consequence")
+
+    shop = add_fixture_shop(sw_app_factory([Bad()]))
+    reason = shop.state.lifecycle.describe_one(shop.id, "twice")["incompatible_reason"]
+    assert "register_job_types raised RuntimeError: the job table is missing" in reason
+    assert "consequence" not in reason
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"name": "Bad Name", "version": "1"}, "lowercase"),
     ({"name": "ok", "version": "one"}, "not a version"),
@@ -158,3 +176,22 @@ def test_secret_fields_are_known_from_the_schema():
         tone = marshmallow.fields.String()
 
     assert PluginMeta(name="x1", version="1", settings=Settings).secret_fields() == {"key"}
+
+
+@pytest.mark.parametrize("option", ["hookwrapper", "wrapper"])
+def test_a_wrapper_is_refused_and_says_why(sw_app_factory, option):
+    class Wrapping:
+        plugin_meta = PluginMeta(name="wrapping", version="1.0")
+
+        @hookimpl(**{option: True})
+        def render_slot(self, slot):
+            yield
+
+    app = sw_app_factory([Wrapping()])
+    [row] = [p for p in app.test_client().get("/-/plugins.json").json["plugins"] if p["name"] == "wrapping"]
+    assert "wrapping implements render_slot as a wrapper" in row["load_error"]
+    assert "Shopwright calls each implementation itself; wrappers are not supported" in row["load_error"]
+    assert row["hooks"] == []
+    shop = add_fixture_shop(app)
+    assert shop.state.lifecycle.describe_one(shop.id, "wrapping")["state"] == "incompatible"
+    assert shop.state.registry.hook_impls("render_slot") == []

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -46,7 +47,16 @@ def test_the_generated_package_passes_its_own_tests(tmp_path):
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=folder,
                             env={**os.environ, "PYTHONPATH": path}, capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "5 passed" in result.stdout
+    assert "6 passed" in result.stdout
+
+
+def test_the_generated_package_passes_its_own_lint_settings(tmp_path):
+    """The package a new author starts from is clean under the ruff settings it ships with."""
+    folder = create_plugin("gift_wrap", tmp_path)
+    ruff = Path(sys.executable).with_name("ruff")
+    result = subprocess.run([str(ruff), "check", "--no-cache", "."], cwd=folder, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_generated_plugin_loads_in_the_host(tmp_path, monkeypatch, sw_app_factory):
@@ -82,6 +92,7 @@ def test_an_existing_folder_is_never_overwritten(tmp_path):
 
 
 @pytest.mark.parametrize("version, expected", [("0.1.0", ">=0.1,<0.2"), ("0.3.2", ">=0.3,<0.4"),
-                                               ("1.4.0", ">=1.4,<2")])
+                                               ("1.4.0", ">=1.4,<2"), ("1.4", ">=1.4,<2"),
+                                               ("2.1.0.post1", ">=2.1,<3")])
 def test_the_new_plugin_declares_the_host_versions_it_was_made_for(version, expected):
     assert compatible_range(version) == expected

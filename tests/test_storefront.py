@@ -14,7 +14,6 @@ from shopwright import PluginMeta, hookimpl
 from shopwright.host.models import Product, Review, Shop, Variant
 from shopwright.host.shops import create_shop
 from shopwright.host.storefront.pagination import Page, PageOutOfRange, page_number
-from shopwright.host.storefront.sanitize import clean_html, plain_text
 
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE_BREAKOUT = '" onmouseover="alert(1)'
@@ -280,38 +279,10 @@ def test_description_html_is_sanitised(sw_shop, client):
         '<a href="javascript:alert(1)">bad link</a><img src=x onerror="alert(1)"><h1>Big</h1>'))
     html = client.get("/shop/acme/p/merino-crew").get_data(as_text=True)
     description = html.split('<div class="prose">')[1].split("</div>")[0]
-    assert description == '<p>Soft <strong>merino</strong></p><a>bad link</a><img alt=""><h2>Big</h2>'
+    # the rest of the sanitiser's cases are in test_sanitize.py
+    assert description == ('<p>Soft <strong>merino</strong></p><a rel="nofollow noopener">bad link</a>'
+                           '<img loading="lazy"><h2>Big</h2>')
     assert html.count("<h1") == 1
-
-
-@pytest.mark.parametrize("dirty, clean", [
-    ("<p>ok</p>", "<p>ok</p>"),
-    ("a < b & c", "a &lt; b &amp; c"),
-    ("<script>alert(1)</script>after", "after"),
-    ("<style>p{}</style><iframe src=x></iframe>text", "text"),
-    ("<div><b>bold</div>", "<div><b>bold</b></div>"),
-    ("</p>stray", "stray"),
-    ("<ul><li>one<li>two</ul>", "<ul><li>one</li><li>two</li></ul>"),
-    ('<a href=" JaVa\tScRiPt:alert(1)">x</a>', "<a>x</a>"),
-    ('<a href="https://example.com/?a=1&b=2" target="_blank">x</a>',
-     '<a href="https://example.com/?a=1&amp;b=2" rel="nofollow noopener">x</a>'),
-    ('<a href="/shop/acme/">home</a>', '<a href="/shop/acme/" rel="nofollow noopener">home</a>'),
-    ('<img src="https://cdn.example.com/a.jpg" alt="A &quot;quote&quot;" onload="x">',
-     '<img src="https://cdn.example.com/a.jpg" alt="A &#34;quote&#34;" loading="lazy">'),
-    ('<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>', ""),
-    ("<svg><script>alert(1)</script></svg><math><mi>x</mi></math>", ""),
-    ('<p style="background:url(javascript:alert(1))" class="x">styled</p>', "<p>styled</p>"),
-    ("<!-- comment --><p>kept</p>", "<p>kept</p>"),
-    ("&lt;script&gt;", "&lt;script&gt;"),
-    ('<a href="/\\evil.example/">looks local</a>', "<a>looks local</a>"),
-])
-def test_sanitiser_keeps_only_allowed_markup(dirty, clean):
-    assert clean_html(dirty) == Markup(clean)
-
-
-def test_plain_text_summary_drops_markup_and_scripts():
-    assert plain_text("<p>Hello <b>world</b></p><script>evil()</script>") == "Hello world"
-    assert plain_text("word " * 100, limit=20) == "word word word word…"
 
 
 # -- slots --------------------------------------------------------------------------------

@@ -3,9 +3,19 @@ clients, and the fake model fixtures."""
 
 import pytest
 
-from shopwright import PluginMeta, hookimpl
+import tests.widget_doubles as shelf
+from shopwright import PermanentError, PluginMeta, hookimpl
 from shopwright.host.settings import SettingsError
-from shopwright.host.testing import Storefront, add_fixture_shop, admin_client, render_widget, widget_data
+from shopwright.host.testing import (
+    ProgressReport,
+    Storefront,
+    add_fixture_shop,
+    admin_client,
+    product_page_with_widget,
+    render_widget,
+    run_job,
+    widget_data,
+)
 
 
 class Listener:
@@ -119,3 +129,107 @@ def test_admin_client_as_editor_cannot_reach_plugin_settings(sw_app, sw_shop):
 def test_fake_model_fixtures_are_fresh_per_test(sw_fake_text_model, sw_fake_embedder):
     assert sw_fake_text_model.requests == [] and sw_fake_embedder.calls == 0
     assert sw_fake_text_model.complete("hi").text == "echo: hi"
+
+
+class Counter:
+    """A job that counts products (and fails when told to), and an owner-only admin page."""
+
+    plugin_meta = PluginMeta(name="counter", version="1.0", permissions=("read:catalog",))
+
+    def __init__(self):
+        self.failures_left = 0
+
+    def count(self, job):
+        if job.params.get("refuse"):
+            raise PermanentError("nothing to count")
+        if self.failures_left:
+            self.failures_left -= 1
+            raise RuntimeError("the database blinked")
+        products = job.ctx.products()
+        for done, product in enumerate(products, 1):
+            job.check_cancelled()
+            job.progress(done, len(products), product["handle"])
+        return {"products": len(products)}
+
+    @hookimpl
+    def register_job_types(self, register):
+        register("count", self.count, title="Count products")
+
+    @hookimpl
+    def register_admin_pages(self, register):
+        register("totals", "Totals", lambda ctx, request: None)
+
+
+@pytest.fixture
+def counter():
+    return Counter()
+
+
+@pytest.fixture
+def counter_shop(sw_app_factory, counter):
+    shop = add_fixture_shop(sw_app_factory([counter, shelf]))
+    shop.enable("counter")
+    return shop
+
+
+def test_run_job_runs_a_job_to_its_end_and_returns_result_and_progress(counter_shop):
+    outcome = run_job(counter_shop, "counter.count")
+    assert (outcome.status, outcome.result, outcome.attempts) == ("succeeded", {"products": 2}, 1)
+    assert outcome.succeeded and outcome.error == "" and outcome.progress == 1.0
+    assert outcome.reports == [ProgressReport(1, 2, "enamel-camp-mug"), ProgressReport(2, 2, "merino-crew")]
+
+
+def test_run_job_retries_at_once_and_reports_failures(counter_shop, counter):
+    counter.failures_left = 1
+    retried = run_job(counter_shop, "counter.count")
+    assert (retried.status, retried.attempts, retried.result) == ("succeeded", 2, {"products": 2})
+    refused = run_job(counter_shop, "counter.count", {"refuse": True})
+    assert (refused.status, refused.attempts) == ("failed", 1)
+    assert refused.error == "PermanentError: nothing to count"
+    counter.failures_left = 5
+    spent = run_job(counter_shop, "counter.count", max_attempts=2)
+    assert (spent.status, spent.attempts) == ("failed", 2) and "the database blinked" in spent.error
+
+
+def test_run_job_needs_the_plugin_enabled_as_a_server_does(counter_shop):
+    counter_shop.disable("counter")
+    outcome = run_job(counter_shop, "counter.count", max_attempts=1)
+    assert outcome.status == "failed" and "not enabled" in outcome.error
+
+
+def test_product_page_with_widget_places_it_on_the_real_page(counter_shop):
+    page = product_page_with_widget(counter_shop, "shelf.echo", "merino-crew", note="<hi>")
+    assert 'data-sw-widget="shelf.echo"' not in page, "not enabled: the page shows nothing in its place"
+    assert "Merino Crew Sweater" in page
+    counter_shop.enable("shelf")
+    page = product_page_with_widget(counter_shop, "shelf.echo", "merino-crew", note="<hi>")
+    assert 'data-sw-widget="shelf.echo"' in page and "&lt;hi&gt; Merino Crew Sweater" in page
+    assert '<h1>Merino Crew Sweater</h1>' in page  # the default theme's page around it
+    assert counter_shop.theme == "default"
+
+
+def test_an_editor_gets_403_on_an_owner_only_plugin_page_and_no_link(counter_shop):
+    editor = admin_client(counter_shop.app, counter_shop, role="editor")
+    assert editor.get("/admin/plugins/counter/totals").status_code == 403
+    assert "/admin/plugins/counter/totals" not in editor.get("/admin/dashboard").get_data(as_text=True)
+    owner = admin_client(counter_shop.app, counter_shop)
+    assert owner.get("/admin/plugins/counter/totals").status_code == 200
+
+
+def test_a_fixture_shop_hands_out_the_ctx_its_plugins_get(sw_app_factory):
+    from decimal import Decimal
+
+    import marshmallow
+
+    class Priced:
+        class Settings(marshmallow.Schema):
+            minimum = marshmallow.fields.Decimal(load_default=Decimal("50.00"))
+
+        plugin_meta = PluginMeta(name="priced", version="1.0", permissions=("read:catalog",), settings=Settings)
+
+    shop = add_fixture_shop(sw_app_factory([Priced()]))
+    shop.enable("priced")
+    shop.configure("priced", minimum="19.90")
+    ctx = shop.context("priced")
+    assert ctx.settings == {"minimum": Decimal("19.90")} and ctx.can("read:catalog")
+    assert ctx.product(shop.product("merino-crew")["id"])["handle"] == "merino-crew"

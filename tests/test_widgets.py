@@ -96,6 +96,34 @@ def test_product_ids_and_handles_are_looked_up_within_the_shop(app, shop):
     assert missing.value.status == 404
 
 
+class EmptiedAtOnce(dict):
+    """A shared store that another thread empties right after each store: the worst interleaving."""
+
+    def __setitem__(self, key, value):
+        super().__setitem__(key, value)
+        self.clear()
+
+
+def test_threads_rendering_side_by_side_past_the_size_limits_each_get_their_own_widget(shop, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import shopwright.host.widgets as widgets
+
+    monkeypatch.setattr(widgets, "MAX_LOOKED_UP", 0)  # a limit of 0 keeps one entry at most
+    monkeypatch.setattr(widgets, "MAX_REUSED", 0)
+    renderer = shop.state.widget_renderer
+    renderer._products, renderer._rendered = EmptiedAtOnce(), EmptiedAtOnce()
+    titles = {"enamel-camp-mug": "Enamel Camp Mug 350 ml", "merino-crew": "Merino Crew Sweater"}
+
+    def one(number: int) -> bool:
+        handle = sorted(titles)[number % 2]
+        html = render(shop, "shelf.echo", product=handle, note=f"n{number}")
+        return f">n{number} {titles[handle]}</p>" in html
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert all(pool.map(one, range(200)))
+
+
 def test_unknown_widget_is_a_404(shop):
     with pytest.raises(WidgetError) as missing:
         data(shop, "shelf.nope")
@@ -306,3 +334,25 @@ def test_an_instance_theme_named_default_still_falls_back_to_the_built_in_one(tm
         assert client.get("/shop/acme/").status_code == 200  # a page the instance theme leaves out
     finally:
         state_of(app).close()
+
+
+class DecimalWidget:
+    plugin_meta = PluginMeta(name="pricey", version="1.0.0")
+
+    @hookimpl
+    def register_widgets(self, register):
+        from datetime import date
+        from decimal import Decimal
+
+        register("offer", lambda ctx: {"over": Decimal("50.00"), "until": date(2027, 1, 1)})
+
+
+def test_a_widget_dict_json_cannot_hold_is_refused_with_its_type_named(sw_app_factory):
+    # The same dict is what the widget's JSON endpoint serves: a Decimal would be mangled there.
+    shop = add_fixture_shop(sw_app_factory(plugins=[DecimalWidget()]))
+    shop.enable("pricey")
+    assert data(shop, "pricey.offer") is None
+    described = shop.state.lifecycle.describe_one(shop.id, "pricey")
+    assert described["failure_count"] == 1
+    assert "widget pricey.offer returned a dict that JSON cannot hold" in described["last_error"]
+    assert "Decimal" in described["last_error"]

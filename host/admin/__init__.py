@@ -26,6 +26,7 @@ from shopwright.host.admin.core import EXTENSION, HOST_DIR, admin
 from shopwright.host.admin.pages import AdminPages
 from shopwright.host.admin.throttle import LoginThrottle
 from shopwright.host.limitstore import shared_storage
+from shopwright.host.state import state_of
 from shopwright.host.themes import plugin_template_loader
 
 __all__ = ["AdminExtension", "create_admin"]
@@ -38,7 +39,7 @@ class AdminExtension:
 
 
 def create_admin(app: Flask) -> None:
-    state = app.extensions["shopwright"]
+    state = state_of(app)
     _configure_csrf(app)
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(HOST_DIR / "templates")),
                                      plugin_template_loader(state.registry)])

@@ -13,10 +13,11 @@ from flask import flash, redirect, request, session, url_for
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from shopwright.host.admin.core import admin, extension, render, state, user
+from shopwright.host.admin.core import admin, extension, render, user
 from shopwright.host.admin.forms import AdminForm
 from shopwright.host.models import AdminUser
 from shopwright.host.shops import MAX_PASSWORD, MIN_PASSWORD, check_password, set_password
+from shopwright.host.state import current_state
 
 
 class PasswordForm(AdminForm):
@@ -39,7 +40,7 @@ def account():
     if not guard.address_attempt(ip):
         form.current.errors = ["Too many wrong passwords from your network. Try again later."]
         return render("account.html", 429, form=form, min_password=MIN_PASSWORD)
-    with state().db.session() as db:
+    with current_state().db.session() as db:
         row = db.get(AdminUser, user().id)
         if not check_password(row, form.current.data):
             form.current.errors = ["That is not your current password."]

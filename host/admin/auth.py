@@ -20,11 +20,12 @@ from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shopwright.host.admin import attacks
-from shopwright.host.admin.core import admin, extension, render, safe_next, state, user
+from shopwright.host.admin.core import admin, extension, render, safe_next, user
 from shopwright.host.admin.forms import LoginForm
 from shopwright.host.admin.throttle import LoginThrottle
 from shopwright.host.models import AdminUser, Shop
 from shopwright.host.shops import check_password
+from shopwright.host.state import current_state
 
 WRONG = "That shop, email and password do not match an account."
 LOCKED = "Too many failed sign-in attempts. Wait {minutes} and try again."
@@ -73,11 +74,11 @@ def attempt(shop_slug: str, email: str, password: str, ip: str) -> LoginOutcome:
         check_password_hash(_dummy_hash(), password)
     elif check_password(account, password):
         guard.succeeded(named, ip)
-        with state().db.session() as db:
+        with current_state().db.session() as db:
             attacks.signed_in(db, account.id, ip, pending=lambda address: guard.take_refused(named, address))
         return LoginOutcome(account.id, account.shop_id)
     else:
-        attacks.record_failure(state().db, account, ip)
+        attacks.record_failure(current_state().db, account, ip)
     if guard.failed(named, ip):
         return _locked(guard, named, minutes=math.ceil(guard.lock_minutes))
     return LoginOutcome(None, message=WRONG, status=401)
@@ -99,17 +100,17 @@ def _refused(guard: LoginThrottle, named: tuple[str, str], ip: str) -> None:
     if count:
         account = _account(*named)
         if account is not None:
-            attacks.record_failure(state().db, account, ip, refused=count)
+            attacks.record_failure(current_state().db, account, ip, refused=count)
 
 
 def _account(shop_slug: str, email: str) -> AdminUser | None:
-    with state().db.session() as db:
+    with current_state().db.session() as db:
         return db.scalar(select(AdminUser).join(Shop, Shop.id == AdminUser.shop_id)
                          .where(Shop.slug == shop_slug, AdminUser.email == email))
 
 
 def shop_slugs() -> list[str]:
-    with state().db.session() as db:
+    with current_state().db.session() as db:
         return list(db.scalars(select(Shop.slug).order_by(Shop.slug).limit(2)))
 
 
@@ -140,7 +141,7 @@ def _login_page(form: LoginForm, single_shop: str | None, slugs: list[str], erro
 
 
 def _session_epoch(user_id: int) -> int:
-    with state().db.session() as db:
+    with current_state().db.session() as db:
         return db.scalar(select(AdminUser.session_epoch).where(AdminUser.id == user_id)) or 0
 
 
@@ -150,7 +151,7 @@ def logout():
     copy of it would otherwise stay valid; bumping the epoch makes every copy worthless."""
     user = g.get("admin_user")
     if user is not None:
-        with state().db.session() as db:
+        with current_state().db.session() as db:
             db.execute(update(AdminUser).where(AdminUser.id == user.id)
                        .values(session_epoch=AdminUser.session_epoch + 1))
     session.clear()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from shopwright.host.models import AdminUser, Shop
+from shopwright.host.state import current_state
 
 HOST_DIR = Path(__file__).resolve().parent.parent
 EXTENSION = "shopwright.admin"
@@ -56,10 +57,6 @@ class CurrentUser:
     def actor(self) -> str:
         """How audit entries and jobs name this person."""
         return f"user:{self.email}"
-
-
-def state():
-    return current_app.extensions["shopwright"]
 
 
 def extension():
@@ -100,7 +97,7 @@ def load_user() -> CurrentUser | None:
     user_id, user_shop, epoch = session.get("user_id"), session.get("shop_id"), session.get("epoch")
     if not all(isinstance(value, int) for value in (user_id, user_shop, epoch)):
         return None
-    with state().db.session() as db:
+    with current_state().db.session() as db:
         row = db.execute(
             select(AdminUser.id, AdminUser.email, AdminUser.role, Shop.id, Shop.slug, Shop.name)
             .join(Shop, Shop.id == AdminUser.shop_id)

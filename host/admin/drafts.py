@@ -10,15 +10,16 @@ from functools import partial
 from flask import abort, flash, redirect, request, url_for
 
 from shopwright.host import drafts as service
-from shopwright.host.admin.core import admin, render, shop_id, state, user
+from shopwright.host.admin.core import admin, render, shop_id, user
 from shopwright.host.admin.diff import as_text, review_fields
 from shopwright.host.drafts import DraftError, as_lines, flags_of
+from shopwright.host.state import current_state
 
 
 @admin.get("/drafts")
 def drafts():
-    return render("drafts.html", waiting=service.pending(state(), shop_id()),
-                  reviewed=service.reviewed(state(), shop_id()), flags_of=flags_of)
+    return render("drafts.html", waiting=service.pending(current_state(), shop_id()),
+                  reviewed=service.reviewed(current_state(), shop_id()), flags_of=flags_of)
 
 
 @admin.get("/drafts/<int:content_id>")
@@ -29,7 +30,7 @@ def drafts_detail(content_id: int):
 @admin.post("/drafts/<int:content_id>/approve")
 def drafts_approve(content_id: int):
     try:
-        service.publish(state(), shop_id(), content_id, user().actor, override=_override(),
+        service.publish(current_state(), shop_id(), content_id, user().actor, override=_override(),
                         overwrite_human=_overwrite_human())
     except DraftError as exc:
         return _refused(exc, partial(_detail_page, content_id))
@@ -40,7 +41,7 @@ def drafts_approve(content_id: int):
 @admin.post("/drafts/<int:content_id>/reject")
 def drafts_reject(content_id: int):
     try:
-        service.reject(state(), shop_id(), content_id, user().actor, reason=request.form.get("reason", ""))
+        service.reject(current_state(), shop_id(), content_id, user().actor, reason=request.form.get("reason", ""))
     except DraftError as exc:
         return _refused(exc, partial(_detail_page, content_id))
     flash(f"Draft {content_id} is rejected.", "success")
@@ -56,7 +57,7 @@ def drafts_edit(content_id: int):
     texts = {key: request.form.get(f"content-{key}", "").replace("\r\n", "\n") for key in fields}
     edited = {key: as_lines(text) if isinstance(fields[key], list) else text for key, text in texts.items()}
     try:
-        service.publish(state(), shop_id(), content_id, user().actor, edited=edited, override=_override(),
+        service.publish(current_state(), shop_id(), content_id, user().actor, edited=edited, override=_override(),
                         overwrite_human=_overwrite_human())
     except DraftError as exc:  # keep what the person typed: a missing override must not lose the edit
         return _refused(exc, partial(_edit_page, draft, product, texts))
@@ -86,7 +87,7 @@ def replaces_human(draft, product) -> bool:
 
 def _get(content_id: int):
     try:
-        return service.get(state(), shop_id(), content_id)
+        return service.get(current_state(), shop_id(), content_id)
     except DraftError as exc:
         abort(exc.status, str(exc))
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 
-from shopwright.host.admin.core import admin, owner_only, render, safe_next, shop_id, state
+from shopwright.host.admin.core import admin, owner_only, render, safe_next, shop_id
 from shopwright.host.admin.dashboard import job_titles
 from shopwright.host.importers.jobs import refused_report
 from shopwright.host.jobs import JobError
 from shopwright.host.models import Job
 from shopwright.host.serialize import job_params
+from shopwright.host.state import current_state
 
 FINISHED = ("succeeded", "failed", "cancelled")
 LISTED = 50
@@ -35,7 +36,7 @@ def live_dict(job: Job) -> dict:
 
 @admin.get("/jobs")
 def jobs():
-    listed = state().jobs.list(shop_id(), limit=LISTED)
+    listed = current_state().jobs.list(shop_id(), limit=LISTED)
     return render("jobs.html", jobs=listed, job_titles=job_titles(), percent=percent,
                   polling=any(job.status not in FINISHED for job in listed))
 
@@ -45,7 +46,7 @@ def jobs_json():
     """The latest jobs, or just `?id=3&id=9` (the ones a page shows), for the progress poller."""
     ids = request.args.getlist("id", type=int)[:LISTED]
     # Another shop's or a gone job is simply not listed.
-    listed = state().jobs.find(shop_id(), ids) if ids else state().jobs.list(shop_id(), limit=LISTED)
+    listed = current_state().jobs.find(shop_id(), ids) if ids else current_state().jobs.list(shop_id(), limit=LISTED)
     return jsonify({"jobs": [live_dict(job) for job in listed]})
 
 
@@ -59,18 +60,18 @@ def jobs_detail(job_id: int):
 @admin.post("/jobs/<int:job_id>/cancel")
 @owner_only
 def jobs_cancel(job_id: int):
-    return _act(job_id, state().jobs.cancel, "Job {id} is cancelled (or stops at its next checkpoint).")
+    return _act(job_id, current_state().jobs.cancel, "Job {id} is cancelled (or stops at its next checkpoint).")
 
 
 @admin.post("/jobs/<int:job_id>/retry")
 @owner_only
 def jobs_retry(job_id: int):
-    return _act(job_id, state().jobs.retry, "Job {id} is queued again.")
+    return _act(job_id, current_state().jobs.retry, "Job {id} is queued again.")
 
 
 def _job(job_id: int) -> Job:
     try:
-        return state().jobs.get(shop_id(), job_id)
+        return current_state().jobs.get(shop_id(), job_id)
     except JobError as exc:
         abort(404, str(exc))
 

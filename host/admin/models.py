@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
 
-from shopwright.host.admin.core import admin, owner_only, render, shop_id, state
+from shopwright.host.admin.core import admin, owner_only, render, shop_id
 from shopwright.host.admin.settings_form import build_fields, read_form, split_errors
 from shopwright.host.inference.errors import InferenceError
 from shopwright.host.inference.settings import MODEL_SETTINGS
 from shopwright.host.settings import SettingsError, describe_fields
+from shopwright.host.state import current_state
 
 TRY_PROMPT = "Reply with one short sentence saying that you are ready."
 
@@ -22,7 +23,7 @@ TRY_PROMPT = "Reply with one short sentence saying that you are ready."
 @admin.route("/models", methods=["GET", "POST"])
 @owner_only
 def models():
-    inference = state().inference
+    inference = current_state().inference
     stored = inference.settings(shop_id())
     if request.method == "GET":
         return _page(stored, stored)
@@ -43,7 +44,7 @@ def models():
 def models_try():
     """Ask the shop's model for one short answer: the quickest way to see that it works."""
     try:
-        model = state().inference.text_model(shop_id(), plugin="admin")
+        model = current_state().inference.text_model(shop_id(), plugin="admin")
         answer = model.complete(TRY_PROMPT, max_tokens=24)
     except InferenceError as exc:
         flash(f"The model did not answer: {exc}", "error")
@@ -54,7 +55,7 @@ def models_try():
 
 
 def _page(values: dict, stored: dict, per_field=None, general=None, status: int = 200):
-    inference = state().inference
+    inference = current_state().inference
     cap = int(stored.get("daily_token_cap") or 0)
     used = inference.usage_today(shop_id())
     fields = build_fields(MODEL_SETTINGS, values, stored, per_field)

@@ -22,8 +22,11 @@ from dataclasses import dataclass
 from flask import abort, current_app, render_template, request, url_for
 from jinja2 import TemplateNotFound
 
-from shopwright.host.admin.core import admin, extension, shop_id, state, user
+from shopwright.host.admin.core import admin, extension, shop_id, user
 from shopwright.host.context import shop_info
+from shopwright.host.plugins import PluginRegistry
+from shopwright.host.registration import collect
+from shopwright.host.state import current_state
 
 log = logging.getLogger("shopwright.admin")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -73,20 +76,20 @@ class AdminPages:
     def __init__(self) -> None:
         self.pages: dict[tuple[str, str], AdminPage] = {}
 
-    def collect(self, registry) -> None:
-        for impl in registry.hook_impls("register_admin_pages"):
-            name, found = impl.plugin_name, []
+    def collect(self, registry: PluginRegistry) -> None:
+        """Mount each plugin's pages once its whole registration succeeded: all of them or none."""
+        found: dict[str, list[AdminPage]] = {}
 
-            def register(slug, title, view, template=None, methods=("GET",), editors=False, _plugin=name,
-                         _found=found):
-                _found.append(make_page(_plugin, slug, title, view, template, methods, editors))
+        def register_for(plugin: str) -> Callable[..., None]:
+            pages = found.setdefault(plugin, [])
 
-            try:
-                impl.function(register=register)
-                self._mount(found)
-            except Exception as exc:  # one plugin's broken registration must not stop the host
-                log.exception("plugin %s failed in register_admin_pages", name)
-                registry.plugins[name].load_error = f"register_admin_pages raised {type(exc).__name__}: {exc}"
+            def register(slug: str, title: str, view: Callable, template: str | None = None,
+                         methods: Iterable[str] = ("GET",), editors: bool = False) -> None:
+                pages.append(make_page(plugin, slug, title, view, template, methods, editors))
+
+            return register
+
+        collect(registry, "register_admin_pages", register_for, finish=lambda plugin: self._mount(found[plugin]))
 
     def _mount(self, found: list[AdminPage]) -> None:
         keys = [(page.plugin, page.slug) for page in found]
@@ -104,7 +107,7 @@ class AdminPages:
         """Links for the pages of plugins enabled in the user's shop that the user may open."""
         if not self.pages:
             return []
-        enabled = state().lifecycle.enabled(current.shop_id)
+        enabled = current_state().lifecycle.enabled(current.shop_id)
         args = req.view_args or {}
         here = (args.get("plugin"), args.get("slug")) if req.endpoint == "admin.plugin_page" else None
         return [{"url": page.url, "label": page.title, "plugin": page.plugin, "current": key == here}
@@ -118,8 +121,8 @@ def _dict_or_none(value) -> bool:
 
 @admin.route("/plugins/<plugin>/<slug>", methods=["GET", "POST"])
 def plugin_page(plugin: str, slug: str):
-    page = extension().pages.get(plugin, slug)
-    enabled = state().lifecycle.enabled(shop_id()).get(plugin) if page else None
+    state, page = current_state(), extension().pages.get(plugin, slug)
+    enabled = state.lifecycle.enabled(shop_id()).get(plugin) if page else None
     if page is None or enabled is None:
         abort(404, "No such page: the plugin is not installed or not enabled for this shop.")
     if request.method not in page.methods:
@@ -127,11 +130,11 @@ def plugin_page(plugin: str, slug: str):
     if not (page.editors or user().is_owner):
         abort(403, "Only the shop's owners can open this page.")
     _ = request.form, request.args  # parsed here: the view runs in another thread
-    result = state().dispatcher.call_registered(
-        enabled, shop_info(state().db, shop_id()), f"admin page {plugin}/{slug}", page.view,
-        {"request": request._get_current_object()}, check=_dict_or_none, budget=state().dispatcher.background_budget)
+    result = state.dispatcher.call_registered(
+        enabled, shop_info(state.db, shop_id()), f"admin page {plugin}/{slug}", page.view,
+        {"request": request._get_current_object()}, check=_dict_or_none, budget=state.dispatcher.background_budget)
     if result is None:
-        return _failed(page, "failed or took too long", state().lifecycle.describe_one(shop_id(), plugin)["last_error"])
+        return _failed(page, "failed or took too long", state.lifecycle.describe_one(shop_id(), plugin)["last_error"])
     try:
         return render_template(page.template, **_plugin_values(page, result.value or {}), admin_plugin_page=page)
     except TemplateNotFound:

@@ -6,18 +6,19 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from sqlalchemy import select
 
-from shopwright.host.admin.core import admin, extension, owner_only, render, shop_id, state
+from shopwright.host.admin.core import admin, extension, owner_only, render, shop_id
 from shopwright.host.admin.settings_form import build_fields, read_form, split_errors
 from shopwright.host.lifecycle import PluginError
 from shopwright.host.models import PluginState
 from shopwright.host.pluginmeta import PERMISSIONS
 from shopwright.host.settings import SettingsError, describe_fields, load_settings
+from shopwright.host.state import current_state
 
 
 @admin.get("/plugins")
 @owner_only
 def plugins():
-    rows = [_row(described) for described in state().lifecycle.describe(shop_id())]
+    rows = [_row(described) for described in current_state().lifecycle.describe(shop_id())]
     return render("plugins.html", plugins=rows)
 
 
@@ -25,7 +26,7 @@ def _row(described: dict) -> dict:
     granted = set(described["granted"])
     permissions = [{"scope": scope, "description": PERMISSIONS.get(scope, scope), "granted": scope in granted}
                    for scope in described["permissions"]]
-    installed = state().registry.get(described["name"])
+    installed = current_state().registry.get(described["name"])
     return {**described, "permission_rows": permissions,
             "configurable": bool(installed and installed.meta and installed.meta.settings().fields),
             "pages": extension().pages.of_plugin(described["name"]) if described["state"] == "enabled" else []}
@@ -36,7 +37,7 @@ def _row(described: dict) -> dict:
 def plugins_enable(name: str):
     grant = request.form.getlist("grant")
     try:
-        state().enable_plugin(shop_id(), name, grant)
+        current_state().enable_plugin(shop_id(), name, grant)
     except PluginError as exc:
         _not_found_or_flash(exc)
     else:
@@ -49,7 +50,7 @@ def plugins_enable(name: str):
 @owner_only
 def plugins_disable(name: str):
     try:
-        state().disable_plugin(shop_id(), name)
+        current_state().disable_plugin(shop_id(), name)
     except PluginError as exc:
         _not_found_or_flash(exc)
     else:
@@ -72,7 +73,7 @@ def plugins_settings(name: str):
         return _settings_page(name, meta, _shown(meta, stored), stored)
     submitted = read_form(meta, request.form)
     try:
-        state().lifecycle.update_settings(shop_id(), name, submitted)
+        current_state().lifecycle.update_settings(shop_id(), name, submitted)
     except SettingsError as exc:
         per_field, general = split_errors(exc.messages, {f["name"] for f in describe_fields(meta)})
         return _settings_page(name, meta, submitted, stored, per_field, general, status=422)
@@ -81,7 +82,7 @@ def plugins_settings(name: str):
 
 
 def _meta(name: str):
-    plugin = state().registry.get(name)
+    plugin = current_state().registry.get(name)
     if plugin is None:
         abort(404, f"No plugin named {name!r} is installed.")
     if plugin.meta is None:
@@ -91,7 +92,7 @@ def _meta(name: str):
 
 def raw_settings(sid: int, name: str) -> dict:
     """The stored settings as they are, even when they no longer pass the schema."""
-    with state().db.session() as db:
+    with current_state().db.session() as db:
         row = db.scalar(select(PluginState.settings).where(PluginState.shop_id == sid, PluginState.plugin == name))
     return dict(row or {})
 
@@ -105,6 +106,6 @@ def _shown(meta, stored: dict) -> dict:
 
 
 def _settings_page(name, meta, values, stored, per_field=None, general=None, status=200):
-    described = state().lifecycle.describe_one(shop_id(), name)
+    described = current_state().lifecycle.describe_one(shop_id(), name)
     fields = build_fields(meta, values, stored, per_field)
     return render("plugin_settings.html", status, plugin=described, fields=fields, general_errors=general or [])

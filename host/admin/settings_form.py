@@ -1,7 +1,7 @@
 """A plugin's settings form, generated from its marshmallow schema (`shopwright.host.settings.describe_fields`).
 
 Types become inputs: boolean → checkbox, integer/float/decimal → number, a OneOf validator →
-select, list → textarea (one item per line), dict → textarea (JSON), secret → password input
+select, list → textarea (one item per line), dict and nested → textarea (JSON), secret → password input
 that never shows the stored value (blank keeps it). Validation stays with the schema: the form
 only turns what the browser sent into the values the schema loads, and lays its messages out
 next to each field.
@@ -17,6 +17,7 @@ from shopwright.host.settings import describe_fields
 
 NUMBERS = {"integer": "1", "float": "any", "decimal": "any", "number": "any"}
 TEXT_INPUTS = {"email": "email", "url": "url"}
+JSON_KINDS = ("dict", "nested")  # edited as JSON text
 
 
 @dataclass
@@ -70,7 +71,7 @@ def _input(described: dict) -> str:
         return "select"
     if kind in NUMBERS:
         return "number"
-    if kind in ("list", "dict"):
+    if kind == "list" or kind in JSON_KINDS:
         return "textarea"
     return TEXT_INPUTS.get(kind, "text")
 
@@ -80,7 +81,7 @@ def _as_text(kind: str, value: Any) -> str:
         return ""
     if kind == "list" and isinstance(value, list):
         return "\n".join(str(item) for item in value)
-    if kind == "dict" and isinstance(value, dict):
+    if kind in JSON_KINDS and isinstance(value, (dict, list)):
         return json.dumps(value, indent=2, ensure_ascii=False)
     return str(value)
 
@@ -103,7 +104,7 @@ def read_form(meta, form) -> dict[str, Any]:
 def _parsed(kind: str, raw: str) -> Any:
     if kind == "list":
         return [line.strip() for line in raw.splitlines() if line.strip()]
-    if kind == "dict":
+    if kind in JSON_KINDS:
         try:
             return json.loads(raw) if raw.strip() else {}
         except ValueError:

@@ -16,6 +16,7 @@ from shopwright.host.api.keyusage import KeyUsage
 from shopwright.host.api.ratelimit import EXTENSION, ApiRateLimiter
 from shopwright.host.api.routing import api
 from shopwright.host.limitstore import shared_storage
+from shopwright.host.state import state_of
 
 __all__ = ["create_api", "key_from_request"]
 
@@ -23,7 +24,7 @@ __all__ = ["create_api", "key_from_request"]
 def create_api(app: Flask) -> None:
     app.register_blueprint(api)
     register_app_handler(app)
-    state = app.extensions["shopwright"]
+    state = state_of(app)
     usage = app.extensions[USAGE] = KeyUsage(state.db)
     state.on_close.append(usage.stop)
     # Counted in the store all server processes share; only the API blueprint is limited, so

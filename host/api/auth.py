@@ -21,6 +21,7 @@ from flask import current_app, g, request
 from shopwright.host.api.errors import ApiError
 from shopwright.host.api.keyusage import KeyUsage
 from shopwright.host.apikeys import KeyInfo, verify_key
+from shopwright.host.state import current_state
 
 CACHE_TTL_S = 0.5
 MAX_CACHED = 10_000
@@ -86,7 +87,7 @@ def key_from_request() -> KeyInfo | None:
 def _verify(presented: str) -> KeyInfo | None:
     if not presented.startswith("sw_") or len(presented) > 256:
         return None
-    state = current_app.extensions["shopwright"]
+    state = current_state()
     cache = key_cache()
     digest = hashlib.sha256(presented.encode()).hexdigest()
     info = cache.get(digest)

@@ -13,9 +13,10 @@ from shopwright.host.api.auth import current_key
 from shopwright.host.api.errors import ApiError
 from shopwright.host.api.pagination import page, paged
 from shopwright.host.api.records import as_list, create
-from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.api.routing import api, json_body, operation
 from shopwright.host.models import Customer
 from shopwright.host.serialize import customer_dict
+from shopwright.host.state import current_state
 
 TAG = "customers"
 
@@ -28,14 +29,14 @@ def customer_ref(c: Customer) -> dict[str, Any]:
 @operation("List customers", tag=TAG, scope="read:customers", query=s.PageQuery, responses={200: s.CustomerPage})
 def list_customers(query: dict[str, Any]):
     base = select(Customer).where(Customer.shop_id == current_key().shop_id)
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         return jsonify(page(list(session.scalars(paged(base, Customer.id, query))), query, customer_dict))
 
 
 @api.get("/customers/<int:customer_id>")
 @operation("Get a customer", tag=TAG, scope="read:customers", responses={200: s.CustomerOut, 404: "no such customer"})
 def get_customer(customer_id: int):
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         customer = session.scalar(
             select(Customer).where(Customer.shop_id == current_key().shop_id, Customer.id == customer_id))
         if customer is None:

@@ -18,9 +18,10 @@ from sqlalchemy.exc import IntegrityError
 from shopwright.host.api import schemas as s
 from shopwright.host.api.auth import current_key
 from shopwright.host.api.errors import ApiError
-from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.api.routing import api, json_body, operation
 from shopwright.host.models import Customer, Event, IdempotencyKey, Product
 from shopwright.host.serialize import event_dict
+from shopwright.host.state import current_state
 
 TAG = "events"
 SCOPE = "events"
@@ -59,13 +60,13 @@ def post_events(body: dict[str, Any]):
         response = jsonify(answer["body"])
         response.headers["Idempotent-Replayed"] = "true"
         return response, answer["status"]
-    state().dispatcher.call("on_events", shop_id, events=recorded)
+    current_state().dispatcher.call("on_events", shop_id, events=recorded)
     return jsonify(answer["body"]), answer["status"]
 
 
 def _record(shop_id: int, key: str, digest: str, events: list[dict[str, Any]]):
     """(stored answer, recorded event dicts or None for a replay)."""
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         stored = session.scalar(select(IdempotencyKey).where(
             IdempotencyKey.shop_id == shop_id, IdempotencyKey.scope == SCOPE, IdempotencyKey.key == key))
         if stored is not None:

@@ -15,10 +15,11 @@ from flask import jsonify, request
 from shopwright.host.api import schemas as s
 from shopwright.host.api.auth import require_scope
 from shopwright.host.api.errors import ApiError
-from shopwright.host.api.routing import api, operation, state
+from shopwright.host.api.routing import api, operation
 from shopwright.host.importers.jobs import queue_import
 from shopwright.host.jobs import JobError
 from shopwright.host.serialize import job_dict
+from shopwright.host.state import current_state
 
 TAG = "imports"
 KIND_SCOPES = {"products": "write:catalog", "customers": "write:customers", "orders": "write:orders",
@@ -55,7 +56,7 @@ def import_upload(kind: str, query: dict[str, Any]):
         from shopwright.host.importers import import_file
     except ImportError as exc:
         raise ApiError(501, f"imports are not available on this server: {exc}") from exc
-    report = import_file(state(), key.shop_id, kind, filename, data)
+    report = import_file(current_state(), key.shop_id, kind, filename, data)
     if not report.ok:
         raise ApiError(422, "some rows were rejected", extra={"report": report.as_dict()})
     return jsonify({"report": report.as_dict()})
@@ -63,7 +64,7 @@ def import_upload(kind: str, query: dict[str, Any]):
 
 def _queue(key, kind: str, filename: str, data: bytes):
     try:
-        job_id = queue_import(state(), key.shop_id, kind, filename, data, created_by=f"api:{key.name}")
+        job_id = queue_import(current_state(), key.shop_id, kind, filename, data, created_by=f"api:{key.name}")
     except JobError as exc:
         raise ApiError(exc.status, str(exc)) from exc
-    return jsonify({"job": job_dict(state().jobs.get(key.shop_id, job_id))}), 202
+    return jsonify({"job": job_dict(current_state().jobs.get(key.shop_id, job_id))}), 202

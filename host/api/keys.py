@@ -15,9 +15,10 @@ from marshmallow import Schema, fields
 
 from shopwright.host.api.auth import current_key, forget_keys
 from shopwright.host.api.errors import ApiError
-from shopwright.host.api.routing import api, operation, state
+from shopwright.host.api.routing import api, operation
 from shopwright.host.apikeys import ApiKeyError, get_key, list_keys, public_actor, revoke_key
 from shopwright.host.models import ApiKey
+from shopwright.host.state import current_state
 
 TAG = "keys"
 SCOPE = "admin:keys"
@@ -55,14 +56,14 @@ def _iso(value) -> str | None:
 @api.get("/keys")
 @operation("List the shop's API keys, newest first", tag=TAG, scope=SCOPE, responses={200: KeyList})
 def list_api_keys():
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         return jsonify({"items": [key_dict(row) for row in list_keys(session, current_key().shop_id)]})
 
 
 @api.get("/keys/<int:key_id>")
 @operation("Get an API key", tag=TAG, scope=SCOPE, responses={200: KeyOut, 404: "no such key"})
 def get_api_key(key_id: int):
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         try:
             return jsonify(key_dict(get_key(session, current_key().shop_id, key_id)))
         except ApiKeyError as exc:
@@ -76,7 +77,7 @@ def get_api_key(key_id: int):
 def revoke_api_key(key_id: int):
     holder = current_key()
     try:
-        with state().db.session() as session:
+        with current_state().db.session() as session:
             row = revoke_key(session, holder.shop_id, key_id, f"api:{holder.name}", holder=holder)
             answer = key_dict(row)
     except ApiKeyError as exc:

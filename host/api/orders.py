@@ -13,9 +13,10 @@ from shopwright.host.api.auth import current_key
 from shopwright.host.api.errors import ApiError
 from shopwright.host.api.pagination import page, paged
 from shopwright.host.api.records import as_list, create
-from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.api.routing import api, json_body, operation
 from shopwright.host.models import Order
 from shopwright.host.serialize import order_dict
+from shopwright.host.state import current_state
 
 TAG = "orders"
 
@@ -28,14 +29,14 @@ def _orders():
 @operation("List orders", tag=TAG, scope="read:orders", query=s.PageQuery, responses={200: s.OrderPage})
 def list_orders(query: dict[str, Any]):
     base = _orders().where(Order.shop_id == current_key().shop_id)
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         return jsonify(page(list(session.scalars(paged(base, Order.id, query))), query, order_dict))
 
 
 @api.get("/orders/<int:order_id>")
 @operation("Get an order", tag=TAG, scope="read:orders", responses={200: s.OrderOut, 404: "no such order"})
 def get_order(order_id: int):
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         order = session.scalar(_orders().where(Order.shop_id == current_key().shop_id, Order.id == order_id))
         if order is None:
             raise ApiError(404, "no such order")

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from shopwright.host.api import schemas as s
 from shopwright.host.api.auth import current_key
 from shopwright.host.api.errors import ApiError
-from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.api.routing import api, json_body, operation
 from shopwright.host.lifecycle import PluginError
 from shopwright.host.models import PluginState
 from shopwright.host.settings import SettingsError, describe_fields, mask_settings
+from shopwright.host.state import current_state
 
 TAG = "plugins"
 SCOPE = "admin:plugins"
@@ -28,7 +29,7 @@ def _lifecycle_error(exc: PluginError) -> ApiError:
 
 
 def _meta(name: str):
-    plugin = state().registry.get(name)
+    plugin = current_state().registry.get(name)
     if plugin is None:
         raise ApiError(404, f"no plugin named {name!r} is installed")
     if plugin.meta is None:
@@ -40,14 +41,14 @@ def _meta(name: str):
 @operation("List installed plugins and their state in this shop", tag=TAG, scope=SCOPE,
            responses={200: s.PluginList})
 def list_plugins():
-    return jsonify({"items": state().lifecycle.describe(current_key().shop_id)})
+    return jsonify({"items": current_state().lifecycle.describe(current_key().shop_id)})
 
 
 @api.get("/plugins/<name>")
 @operation("Get one plugin", tag=TAG, scope=SCOPE, responses={200: s.PluginOut, 404: "no such plugin"})
 def get_plugin(name: str):
     try:
-        return jsonify(state().lifecycle.describe_one(current_key().shop_id, name))
+        return jsonify(current_state().lifecycle.describe_one(current_key().shop_id, name))
     except PluginError as exc:
         raise _lifecycle_error(exc) from exc
 
@@ -58,7 +59,7 @@ def get_plugin(name: str):
            responses={200: s.PluginOut, 404: "no such plugin", 409: "cannot be enabled (the message says why)"})
 def enable_plugin(name: str, body: dict[str, Any]):
     try:
-        return jsonify(state().enable_plugin(current_key().shop_id, name, body.get("grant")))
+        return jsonify(current_state().enable_plugin(current_key().shop_id, name, body.get("grant")))
     except PluginError as exc:
         raise _lifecycle_error(exc) from exc
 
@@ -67,7 +68,7 @@ def enable_plugin(name: str, body: dict[str, Any]):
 @operation("Disable a plugin", tag=TAG, scope=SCOPE, responses={200: s.PluginOut, 404: "no such plugin"})
 def disable_plugin(name: str):
     try:
-        return jsonify(state().disable_plugin(current_key().shop_id, name))
+        return jsonify(current_state().disable_plugin(current_key().shop_id, name))
     except PluginError as exc:
         raise _lifecycle_error(exc) from exc
 
@@ -87,7 +88,7 @@ def put_settings(name: str, body: dict[str, Any]):
     """Fields left out keep their value; a secret sent blank or masked keeps the stored secret."""
     meta = _meta(name)
     try:
-        new = state().lifecycle.update_settings(current_key().shop_id, name, json_body())
+        new = current_state().lifecycle.update_settings(current_key().shop_id, name, json_body())
     except SettingsError as exc:
         raise ApiError(422, "invalid settings; nothing was changed", fields=exc.messages) from exc
     except PluginError as exc:
@@ -97,9 +98,9 @@ def put_settings(name: str, body: dict[str, Any]):
 
 def _stored(shop_id: int, name: str) -> dict[str, Any]:
     try:
-        return state().lifecycle.stored_settings(shop_id, name)
+        return current_state().lifecycle.stored_settings(shop_id, name)
     except SettingsError:  # not valid yet (e.g. a required field never set): show what is stored
-        with state().db.session() as session:
+        with current_state().db.session() as session:
             row = session.scalar(select(PluginState).where(PluginState.shop_id == shop_id, PluginState.plugin == name))
             return dict(row.settings or {}) if row else {}
 

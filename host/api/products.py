@@ -16,9 +16,10 @@ from shopwright.host.api.errors import ApiError
 from shopwright.host.api.fastread import PRODUCTS, fetch_one, fetch_products, product_select
 from shopwright.host.api.pagination import page, paged
 from shopwright.host.api.records import as_list, create
-from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.api.routing import api, json_body, operation
 from shopwright.host.models import Product, Variant
 from shopwright.host.serialize import product_dict
+from shopwright.host.state import current_state
 
 TAG = "products"
 SIMPLE_FIELDS = ("handle", "title", "description_html", "vendor", "category", "tags", "attributes", "images", "status")
@@ -52,7 +53,7 @@ def list_products(query: dict[str, Any]):
             select_ = select_.where(PRODUCTS.c[name] == query[name])
     if query.get("q"):
         select_ = select_.where(PRODUCTS.c.title.icontains(query["q"], autoescape=True))
-    rows = fetch_products(state().db.engine, paged(select_, PRODUCTS.c.id, query))
+    rows = fetch_products(current_state().db.engine, paged(select_, PRODUCTS.c.id, query))
     return jsonify(page(rows, query, product_dict))
 
 
@@ -70,7 +71,7 @@ def get_product_by_handle(handle: str):
 
 
 def _read_one(by: str, value):
-    found = fetch_one(state().db.engine, current_key().shop_id, by, value)
+    found = fetch_one(current_state().db.engine, current_key().shop_id, by, value)
     if found is None:
         raise ApiError(404, "no such product")
     return found
@@ -107,16 +108,16 @@ def patch_product(product_id: int, body: dict[str, Any]):
 @operation("Delete a product", tag=TAG, scope="write:catalog", responses={204: "deleted", 404: "no such product"})
 def delete_product(product_id: int):
     shop_id = current_key().shop_id
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         session.delete(_one(session, shop_id, id=product_id))
-    state().dispatcher.call("on_products_changed", shop_id, product_ids=[product_id], change="deleted")
+    current_state().dispatcher.call("on_products_changed", shop_id, product_ids=[product_id], change="deleted")
     return "", 204
 
 
 def _update(product_id: int, data: dict[str, Any]):
     shop_id = current_key().shop_id
     try:
-        with state().db.session() as session:
+        with current_state().db.session() as session:
             product = _one(session, shop_id, id=product_id)
             _check_handle_free(session, product, data.get("handle"))
             _apply(product, data)
@@ -124,7 +125,7 @@ def _update(product_id: int, data: dict[str, Any]):
             result = product_dict(product)
     except IntegrityError as exc:
         raise ApiError(409, "a variant SKU is used by another product of this shop") from exc
-    state().dispatcher.call("on_products_changed", shop_id, product_ids=[product_id], change="updated")
+    current_state().dispatcher.call("on_products_changed", shop_id, product_ids=[product_id], change="updated")
     return jsonify(result)
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from flask import jsonify
 
 from shopwright.host.api.errors import ApiError
-from shopwright.host.api.routing import state
 from shopwright.host.importers.report import ImportReport, KeyTaken
 from shopwright.host.importers.schemas import normal_key
+from shopwright.host.state import current_state
 
 
 def import_or_fail(shop_id: int, kind: str, records: list[dict[str, Any]], single: bool,
@@ -26,7 +26,7 @@ def import_or_fail(shop_id: int, kind: str, records: list[dict[str, Any]], singl
         from shopwright.host.importers import import_records
     except ImportError as exc:  # the importers package is missing or broken on this install
         raise ApiError(501, f"imports are not available on this server: {exc}") from exc
-    report = import_records(state(), shop_id, kind, records, create_only=True)
+    report = import_records(current_state(), shop_id, kind, records, create_only=True)
     if not report.ok:
         raise refusal(report, single, label)
     return report.as_dict()
@@ -60,7 +60,7 @@ def as_list(body: Any) -> tuple[list[dict[str, Any]], bool]:
 def fetch_by(shop_id: int, query, column, values: list[str], serialize: Callable[[Any], dict]) -> list[dict]:
     """The rows just imported, in the order they were sent."""
     model = column.class_
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         rows = session.scalars(query.where(model.shop_id == shop_id, column.in_(values)))
         found = {getattr(row, column.key): serialize(row) for row in rows}
     return [found[v] for v in values if v in found]

@@ -14,15 +14,16 @@ from shopwright.host.api.auth import current_key
 from shopwright.host.api.errors import ApiError
 from shopwright.host.api.pagination import page, paged
 from shopwright.host.api.records import as_list, create
-from shopwright.host.api.routing import api, json_body, operation, state
+from shopwright.host.api.routing import api, json_body, operation
 from shopwright.host.models import Product, Review
 from shopwright.host.serialize import review_dict
+from shopwright.host.state import current_state
 
 TAG = "reviews"
 
 
 def _product_handle(shop_id: int, product_id: int) -> str:
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         handle = session.scalar(select(Product.handle).where(Product.shop_id == shop_id, Product.id == product_id))
     if handle is None:
         raise ApiError(404, "no such product")
@@ -36,7 +37,7 @@ def list_reviews(product_id: int, query: dict[str, Any]):
     shop_id = current_key().shop_id
     _product_handle(shop_id, product_id)
     base = select(Review).where(Review.shop_id == shop_id, Review.product_id == product_id)
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         return jsonify(page(list(session.scalars(paged(base, Review.id, query))), query, review_dict))
 
 

@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any
 
 import marshmallow
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -82,11 +82,6 @@ def operation(summary: str, *, tag: str, scope: str | None = None, auth: bool = 
         return guarded
 
     return wrap
-
-
-def state():
-    """The app's services (shopwright.host.app.AppState)."""
-    return current_app.extensions["shopwright"]
 
 
 def load_query(schema: type[marshmallow.Schema]) -> dict[str, Any]:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, jsonify, request
 
 from shopwright.host.shopcache import PublicShop
+from shopwright.host.state import current_state
 
 embed = Blueprint("embed", __name__, static_folder=None)
 
 
-def state():
-    return current_app.extensions["shopwright"]
-
-
 def shop_or_404(slug: str) -> PublicShop:
-    shop = state().shops.by_slug(slug)
+    shop = current_state().shops.by_slug(slug)
     if shop is None:
         abort(error(404, f"no shop named {slug!r}"))
     return shop

@@ -18,10 +18,11 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from shopwright.host.api.ratelimit import parsed_limit
-from shopwright.host.embed.blueprint import check_origin, embed, error, shop_or_404, state, with_cors
+from shopwright.host.embed.blueprint import check_origin, embed, error, shop_or_404, with_cors
 from shopwright.host.limitstore import shared_storage
 from shopwright.host.models import Event, Product
 from shopwright.host.serialize import event_dict
+from shopwright.host.state import current_state
 
 BEACON_TYPES = ("widget_impression", "widget_click", "view")
 MAX_EVENTS = 50
@@ -57,7 +58,7 @@ def record_events(slug: str) -> Response:
         return with_cors(error(422, "validation failed", exc.messages), origin)
     recorded = _store(shop.id, beacon)
     if recorded:  # plugins get them after the answer: a slow plugin must not hold the request
-        state().dispatcher.notify("on_events", shop.id, events=recorded)
+        current_state().dispatcher.notify("on_events", shop.id, events=recorded)
     return with_cors(Response(json.dumps({"accepted": len(recorded)}), status=202,
                               mimetype="application/json"), origin)
 
@@ -81,11 +82,11 @@ def _store(shop_id: int, beacon: dict) -> list[dict]:
     The beacon is public, so a caller can still send made-up impressions and clicks for real
     widgets (bounded by the per-address limit); count widget metrics as indicative, like any
     client-side analytics."""
-    widgets = state().widgets.widgets
-    enabled = state().lifecycle.enabled_recent(shop_id)
+    widgets = current_state().widgets.widgets
+    enabled = current_state().lifecycle.enabled_recent(shop_id)
     events = [e for e in beacon["events"]
               if e["widget"] is None or (e["widget"] in widgets and widgets[e["widget"]].plugin in enabled)]
-    with state().db.session() as session:
+    with current_state().db.session() as session:
         known = _known_products(session, shop_id, {e["product_id"] for e in events if e["product_id"]})
         rows = [Event(shop_id=shop_id, type=e["type"], widget=e["widget"], session_id=beacon["session"],
                       product_id=e["product_id"], data={"source": "embed"})
@@ -102,7 +103,7 @@ def _known_products(session, shop_id: int, ids: set[int]) -> set[int]:
 
 
 def _within_rate_limit() -> bool:
-    limit = parsed_limit(state().config["EMBED_EVENT_RATE_LIMIT"])
+    limit = parsed_limit(current_state().config["EMBED_EVENT_RATE_LIMIT"])
     return current_app.extensions[LIMITER].hit(limit, "embed-events", request.remote_addr or "?")
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Response, abort, jsonify, request, send_from_directory
 
-from shopwright.host.embed.blueprint import check_origin, embed, error, shop_or_404, state, with_cors
+from shopwright.host.embed.blueprint import check_origin, embed, error, shop_or_404, with_cors
+from shopwright.host.state import current_state
 from shopwright.host.widgets import WidgetError
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -26,7 +27,7 @@ def script() -> Response:
 def fragment(slug: str, name: str) -> Response:
     shop = shop_or_404(slug)
     origin = check_origin(shop)
-    renderer = state().widget_renderer
+    renderer = current_state().widget_renderer
     try:
         html = renderer.html(shop.info, shop.theme, name, _params())
     except WidgetError as exc:
@@ -40,7 +41,7 @@ def data(slug: str, name: str) -> Response:
     shop = shop_or_404(slug)
     origin = check_origin(shop)
     try:
-        found = state().widget_renderer.data(shop.info, name, _params())
+        found = current_state().widget_renderer.data(shop.info, name, _params())
     except WidgetError as exc:
         return with_cors(error(exc.status, str(exc), exc.fields), origin)
     return with_cors(_cached(jsonify({"widget": name, "data": found}), name), origin)
@@ -54,7 +55,7 @@ def preflight(slug: str, _rest: str) -> Response:
 
 @embed.get("/plugins/<plugin>/static/<path:filename>")
 def plugin_static(plugin: str, filename: str) -> Response:
-    installed = state().registry.get(plugin)
+    installed = current_state().registry.get(plugin)
     folder = installed.resource_dir("static") if installed else None
     if folder is None:
         abort(404)
@@ -68,9 +69,9 @@ def _params() -> dict[str, Any]:
 def _cached(response: Response, name: str) -> Response:
     """Shared caches may keep a widget for a few seconds, unless its plugin said its output
     differs per call (`reusable=False`)."""
-    if not state().widgets.get(name).reusable:
+    if not current_state().widgets.get(name).reusable:
         response.cache_control.no_store = True
         return response
     response.cache_control.public = True
-    response.cache_control.max_age = int(state().config["WIDGET_CACHE_SECONDS"])
+    response.cache_control.max_age = int(current_state().config["WIDGET_CACHE_SECONDS"])
     return response

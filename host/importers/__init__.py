@@ -45,7 +45,7 @@ from shopwright.host.importers.writer import write
 from shopwright.host.models import Shop
 
 if TYPE_CHECKING:
-    from shopwright.host.app import AppState
+    from shopwright.host.state import AppState
 
 __all__ = ["KINDS", "MAX_ROWS", "ImportFailed", "ImportReport", "KeyTaken", "RowError", "import_file",
            "import_records"]

@@ -32,8 +32,8 @@ from shopwright.host.jobs import JobError, PermanentError
 from shopwright.host.models import Job
 
 if TYPE_CHECKING:
-    from shopwright.host.app import AppState
     from shopwright.host.jobs import JobQueue, JobRun
+    from shopwright.host.state import AppState
 
 log = logging.getLogger("shopwright.importers")
 JOB_TYPE = "host.import"

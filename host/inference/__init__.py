@@ -9,7 +9,9 @@ same interface: `embedded` (SmolLM2-135M-Instruct from its wheel's GGUF file, co
 `vectors` searches item vectors (exact top-k through `kernels.score_topk`, on the GPU when
 there is one). `batching` shares forward passes between callers, `service` (`state.inference`) resolves each
 shop's backend, enforces its daily token cap (`settings`, `usage`), and `errors` says what went
-wrong. Modules that need torch are imported only when a real model is first used.
+wrong. Modules that need torch are imported only when a real model is first used; an install
+without the `local` extra (`pip install 'shopwright[local]'`) then gets an `InferenceError` that
+says so (`local_extra`).
 """
 
 from shopwright.host.inference.backend import EmbeddingBackend, Generation, GenerationRequest, TextBackend

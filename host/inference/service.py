@@ -32,10 +32,13 @@ from shopwright.host.inference.backend import EmbeddingBackend, Generation, Gene
 from shopwright.host.inference.batching import Batcher
 from shopwright.host.inference.errors import BackendUnavailable, InferenceError, QuotaExceeded
 from shopwright.host.inference.fake import FakeEmbeddingBackend, FakeTextBackend
+from shopwright.host.inference.local_extra import OR_AN_ENDPOINT, require_local_extra
 
 log = logging.getLogger("shopwright.inference")
 
-EMBEDDED_MODEL = "SmolLM2-135M-Instruct"  # shopwright.host.inference.embedded.MODEL_NAME, without importing torch
+# The embedded modules' MODEL_NAMEs, without importing torch (a light install has none)
+EMBEDDED_MODEL = "SmolLM2-135M-Instruct"
+EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ class Inference:
         cache_dir = self.cache_dir
 
         def build() -> TextBackend:
+            # gguf reads the wheel's file on the first load
+            require_local_extra("The embedded model", ("torch", "transformers", "gguf"), instead=OR_AN_ENDPOINT)
             from shopwright.host.inference.embedded import shared_embedded
 
             return shared_embedded(cache_dir)
@@ -142,6 +147,7 @@ class Inference:
         path = str(Path(settings["hf_path"]).expanduser())
 
         def build() -> TextBackend:
+            require_local_extra("A Hugging Face model folder", instead=OR_AN_ENDPOINT)
             from shopwright.host.inference.hf_folder import HFFolderTextBackend
 
             return HFFolderTextBackend.load(path)
@@ -206,6 +212,7 @@ class Inference:
     def _build_embedder(self) -> EmbeddingBackend:
         if self.config.get("EMBEDDING_BACKEND") == "fake":
             return FakeEmbeddingBackend()
+        require_local_extra(f"The sentence embedder ({EMBEDDING_MODEL})")
         from shopwright.host.inference.embeddings import shared_embedder
 
         return shared_embedder()

@@ -3,7 +3,9 @@
 A `VectorIndex` holds one matrix of item vectors (for example product embeddings from
 `ctx.embedder()`) and answers "the k items scoring highest against these query vectors,
 leaving out these items" with `kernels.score_topk`: on a CUDA machine the fused Triton kernel
-over bfloat16 rows kept on the GPU, elsewhere the exact PyTorch path over float32 rows. Scores
+over bfloat16 rows kept on the GPU, elsewhere the exact PyTorch path over float32 rows. On an
+install without the `local` extra (no PyTorch: a plugin author's tests on the light install) the
+same exact search runs in NumPy. Scores
 are dot products, which for the embedder's unit rows are cosine similarities. Results are exact
 (no approximate index), best first, ties to the item added first. On a GPU the rows are kept
 in bfloat16, so scores carry its rounding (about 3 significant digits) and near-ties may
@@ -19,6 +21,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from shopwright.host.inference.local_extra import is_installed
 
 MAX_K = 1000  # what the scoring kernel is sized for; more is never a recommendation
 
@@ -40,10 +44,6 @@ class VectorIndex:
     """
 
     def __init__(self, ids: Sequence[Hashable], vectors) -> None:
-        import torch
-
-        from shopwright.host.inference import torch_setup
-
         matrix = _as_matrix(vectors, "vectors")
         self.ids = list(ids)
         if len(self.ids) != matrix.shape[0]:
@@ -51,6 +51,14 @@ class VectorIndex:
         self._rows = {item: row for row, item in enumerate(self.ids)}
         if len(self._rows) != len(self.ids):
             raise ValueError("ids must be unique")
+        self._numpy = not all(is_installed(name) for name in ("torch", "triton"))  # the kernels' imports
+        if self._numpy:
+            self._items = matrix
+            return
+        import torch
+
+        from shopwright.host.inference import torch_setup
+
         self.device = torch_setup.device()
         # bf16 halves the bytes the GPU kernel streams; the CPU path stays float32 (exact).
         dtype = torch.bfloat16 if self.device.type == "cuda" else torch.float32
@@ -73,8 +81,6 @@ class VectorIndex:
         product being viewed, what the shopper already bought). Unknown ids are ignored.
         A query gets fewer than ``k`` results when fewer items are left.
         """
-        from shopwright import kernels
-
         matrix = _as_matrix(queries, "queries", single_ok=True)
         if matrix.shape[1] != self.dim:
             raise ValueError(f"queries have {matrix.shape[1]} values, the index {self.dim}")
@@ -85,7 +91,14 @@ class VectorIndex:
                              f"{matrix.shape[0]} queries")
         if not self.ids:
             return [[] for _ in range(matrix.shape[0])]
+        if self._numpy:
+            keep = _numpy_keep(len(self.ids), matrix.shape[0], self._row_numbers(exclude),
+                               [self._row_numbers(chosen) for chosen in exclude_each or ()])
+            return [self._hits(*_numpy_topk(_row_scores(self._items, query), keep_row, k))
+                    for query, keep_row in zip(matrix, keep)]
         import torch
+
+        from shopwright import kernels
 
         query_tensor = torch.as_tensor(matrix).to(self.device, self._items.dtype)
         mask = self._mask(matrix.shape[0], exclude, exclude_each)
@@ -117,6 +130,29 @@ class VectorIndex:
 
     def _hits(self, scores: list[float], rows: list[int]) -> list[Neighbour]:
         return [Neighbour(self.ids[row], score) for score, row in zip(scores, rows) if row >= 0]
+
+
+def _numpy_keep(n_items: int, n_queries: int, shared: list[int], each: list[list[int]]) -> np.ndarray:
+    """A bool keep-mask ``[q, n]``: the PyTorch path's mask, for the NumPy search."""
+    keep = np.ones((n_queries, n_items), dtype=bool)
+    keep[:, shared] = False
+    for query, rows in enumerate(each):
+        keep[query, rows] = False
+    return keep
+
+
+def _row_scores(items: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Each row's dot product with `query`, every row summed the same way: a matrix-vector
+    product may sum rows in different orders, so identical rows (product variants with the same
+    text) would score a rounding step apart and lose their tie order."""
+    return (items * query).sum(axis=1)
+
+
+def _numpy_topk(scores: np.ndarray, keep: np.ndarray, k: int) -> tuple[list[float], list[int]]:
+    """The best ``k`` kept rows, best first, ties to the lower row, as the kernels order them."""
+    rows = np.flatnonzero(keep)
+    order = np.lexsort((rows, -scores[rows]))[:k]
+    return scores[rows[order]].tolist(), rows[order].tolist()
 
 
 def _as_matrix(values, what: str, single_ok: bool = False) -> np.ndarray:

@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
 
+from packaging.version import Version
+
 from shopwright.host.pluginmeta import NAME_PATTERN
 from shopwright.host.version import __version__ as HOST_VERSION
 
@@ -41,7 +43,8 @@ def names_for(name: str) -> Names:
 
 def compatible_range(version: str) -> str:
     """The releases sharing this host's minor version (0.x releases may break between minors)."""
-    major, minor = (int(part) for part in version.split(".")[:2])
+    release = Version(version)  # read as pip reads it (PEP 440), not by splitting on dots
+    major, minor = release.major, release.minor
     return f">={major}.{minor},<{major}.{minor + 1}" if major == 0 else f">={major}.{minor},<{major + 1}"
 
 

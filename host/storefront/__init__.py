@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from shopwright.host.state import state_of
 from shopwright.host.storefront.catalog import CategoryCache
 from shopwright.host.storefront.helpers import StaticFiles, template_globals
 from shopwright.host.storefront.views import storefront
@@ -17,13 +18,13 @@ class Storefront:
     """What the storefront keeps per app: the host's services and its own small caches."""
 
     def __init__(self, state):
-        self.state = state  # shopwright.host.app.AppState
+        self.state = state  # the app's AppState (host/state.py)
         self.categories = CategoryCache(state.db.engine)
         self.static = StaticFiles(state.themes)
 
 
 def create_storefront(app: Flask) -> Storefront:
-    state = app.extensions["shopwright"]
+    state = state_of(app)
     store = Storefront(state)
     app.extensions["storefront"] = store
     state.themes.globals.update(template_globals(state, store.static))

@@ -2,7 +2,13 @@
 
 import pytest
 from shopwright.host.settings import SettingsError
-from shopwright.host.testing import add_fixture_shop, render_widget, widget_data
+from shopwright.host.testing import (
+    add_fixture_shop,
+    admin_client,
+    product_page_with_widget,
+    render_widget,
+    widget_data,
+)
 
 import shopwright_low_stock
 
@@ -48,6 +54,17 @@ def test_bad_settings_are_refused_and_the_old_ones_kept(shop, settings, field):
         shop.configure("low_stock", **settings)
     assert field in refused.value.messages
     assert shop.state.lifecycle.stored_settings(shop.id, "low_stock") == {"threshold": 5, "message": "Only {left} left"}
+
+
+def test_the_badge_appears_on_a_real_product_page(shop):
+    shop.configure("low_stock", threshold=10)
+    page = product_page_with_widget(shop, "low_stock.badge", "merino-crew")
+    assert 'data-sw-widget="low_stock.badge"' in page and "Only 8 left" in page
+
+
+def test_only_owners_open_the_overview(app, shop):
+    assert admin_client(app, shop, role="owner").get("/admin/plugins/low_stock/overview").status_code == 200
+    assert admin_client(app, shop, role="editor").get("/admin/plugins/low_stock/overview").status_code == 403
 
 
 def test_disabled_plugin_shows_no_badge(shop):
