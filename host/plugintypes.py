@@ -49,7 +49,9 @@ class Product(TypedDict):
     vendor: str
     category: str
     tags: list[str]
-    attributes: dict[str, Any]  # values are strings, numbers or lists of strings
+    #: The product's facts (strings, numbers or lists of strings), and the copy published from
+    #: approved drafts: "seo" ({"title": ..., "meta_description": ...}) and "highlights" (list of str).
+    attributes: dict[str, Any]
     images: list[str]  # URLs
     status: str  # "active" or "draft"
     price: str | None  # the cheapest variant's; None for a product without variants

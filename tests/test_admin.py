@@ -80,6 +80,34 @@ def test_wrong_password_and_unknown_account_read_the_same(app, shop):
     assert client.get("/admin/dashboard").status_code == 302
 
 
+LOGIN_ERROR = re.compile(r'<p[^>]*id="login-error"[^>]*>([^<]*)</p>')
+
+
+def login_error(response) -> str:
+    found = LOGIN_ERROR.search(text(response))
+    assert found, "the failed sign-in page shows no error"
+    return found.group(1)
+
+
+def test_a_failed_sign_in_names_only_the_fields_on_the_page(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    client = app.test_client()
+    page = text(client.get("/admin/login"))
+    assert 'type="hidden" name="shop"' in page  # one shop: the page asks only for email and password
+    for email in ("owner@acme.example", "nobody@acme.example"):
+        error = login_error(sign_in(client, shop, email, "not the password")).lower()
+        assert "shop" not in error and "email" in error and "password" in error
+
+
+def test_a_failed_sign_in_names_the_shop_when_the_page_asks_for_it(app, shop):
+    shop.add_user("owner@acme.example", PASSWORD, "owner")
+    add_fixture_shop(app, "other", "Other shop")
+    failed = sign_in(app.test_client(), shop, "owner@acme.example", "not the password")
+    assert failed.status_code == 401 and 'id="shop"' in text(failed)
+    error = login_error(failed).lower()
+    assert "shop" in error and "email" in error and "password" in error
+
+
 def test_shop_field_is_shown_when_the_server_has_several_shops(app, shop):
     add_fixture_shop(app, "other", "Other shop")
     page = text(app.test_client().get("/admin/login"))

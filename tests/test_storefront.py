@@ -11,10 +11,14 @@ from markupsafe import Markup
 from sqlalchemy import event, select, update
 
 from shopwright import PluginMeta, hookimpl
-from shopwright.host.models import Product, Review, Shop, Variant
+from shopwright.host import drafts
+from shopwright.host.inference import FakeTextBackend
+from shopwright.host.models import GeneratedContent, Product, Review, Shop, Variant
 from shopwright.host.shops import create_shop
 from shopwright.host.storefront.pagination import Page, PageOutOfRange, page_number
+from shopwright.host.testing import use_fake_models
 
+THEMES = ["default", "linen"]
 SCRIPT = "<script>alert(1)</script>"
 ATTRIBUTE_BREAKOUT = '" onmouseover="alert(1)'
 
@@ -360,3 +364,128 @@ def test_theme_lookup_uses_the_shop_column(sw_shop, client):
     with sw_shop.state.db.session() as session:
         assert session.scalar(select(Shop.theme).where(Shop.id == sw_shop.id)) == "default"
     assert "/themes/default/static/theme.css" in client.get("/shop/acme/").get_data(as_text=True)
+
+
+# -- copy published from drafts -----------------------------------------------------------
+SWEATER = "/shop/acme/p/merino-crew"  # no description of its own: every text below comes from a draft
+SWEATER_TITLE = "Merino Crew Sweater · Acme Outfitters"
+#: What a draft may publish onto a product, one case per kind of draft: the description writer's
+#: (all four fields), and drafts carrying some of the fields only (see `host.drafts`).
+DRAFT_KINDS = {
+    "description": {"description_html": "<p>A soft <strong>merino</strong> crew for cold mornings.</p>",
+                    "seo_title": "Merino Crew Sweater – soft wool", "meta_description": "A soft merino crew sweater.",
+                    "highlights": ["Merino wool", "Sizes S, M and L", "Hand wash cold"]},
+    "seo": {"seo_title": "Soft merino crew", "meta_description": "Warm merino wool, three sizes."},
+    "highlights": {"highlights": "Merino wool\n\n  Sizes S, M and L  "},  # text with one item a line, as edited
+    "description_only": {"description_html": "<p>Knitted from merino wool.</p>"},
+}
+
+
+def use_theme(shop, theme: str) -> None:
+    with shop.state.db.session() as session:
+        session.execute(update(Shop).where(Shop.id == shop.id).values(theme=theme))
+    shop.state.shops.forget(shop.slug)
+
+
+def publish_draft(shop, content: dict, kind: str, handle: str = "merino-crew") -> None:
+    """Save a draft the way a plugin does and approve it through the drafts service."""
+    with shop.state.db.session() as session:
+        draft = GeneratedContent(shop_id=shop.id, plugin="writer", kind=kind, product_id=shop.product(handle)["id"],
+                                 status="draft", content=content, meta={})
+        session.add(draft)
+        session.flush()
+        draft_id = draft.id
+    assert drafts.publish(shop.state, shop.id, draft_id, "user:owner@example.com")["status"] == "published"
+
+
+def head_title(html: str) -> str:
+    return re.search(r"<title>([^<]*)</title>", html).group(1)
+
+
+def meta_description(html: str) -> str | None:
+    found = re.findall(r'<meta name="description" content="([^"]*)">', html)
+    assert len(found) <= 1
+    return found[0] if found else None
+
+
+def highlight_items(html: str) -> list[str] | None:
+    found = re.findall(r'<ul class="highlights"[^>]*>(.*?)</ul>', html, re.S)
+    assert len(found) <= 1
+    return re.findall(r"<li>([^<]*)</li>", found[0]) if found else None
+
+
+def details_rows(html: str) -> list[tuple[str, str]]:
+    table = re.search(r'<table class="attributes">(.*?)</table>', html, re.S)
+    return re.findall(r'<tr><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>', table.group(1)) if table else []
+
+
+def assert_no_copy_in_details(html: str) -> None:
+    rows = details_rows(html)
+    assert ("Material", "merino wool") in rows
+    assert not {"Seo", "Highlights"} & {label for label, _ in rows}
+    assert not any(mark in text for _, text in rows for mark in ("{", "}", "[", "]", "&#39;"))
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("kind", DRAFT_KINDS)
+def test_published_copy_goes_to_the_title_meta_and_highlights_never_the_details(sw_shop, client, theme, kind):
+    use_theme(sw_shop, theme)
+    content = DRAFT_KINDS[kind]
+    publish_draft(sw_shop, content, kind)
+    page = client.get(SWEATER)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and html.count("<h1") == 1
+    assert head_title(html) == content.get("seo_title", SWEATER_TITLE)
+    described = {"description": "A soft merino crew for cold mornings.",
+                 "description_only": "Knitted from merino wool."}
+    assert meta_description(html) == content.get("meta_description", described.get(kind))  # else the description
+    expected = {"description": content.get("highlights"), "highlights": ["Merino wool", "Sizes S, M and L"]}.get(kind)
+    assert highlight_items(html) == expected
+    assert_no_copy_in_details(html)
+    assert "No description yet" not in html
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_a_product_without_copy_shows_no_placeholder(sw_shop, client, theme):
+    use_theme(sw_shop, theme)
+    html = client.get(SWEATER).get_data(as_text=True)
+    assert "No description yet" not in html and 'id="description-heading"' not in html
+    assert head_title(html) == SWEATER_TITLE and meta_description(html) is None and highlight_items(html) is None
+    assert '<h2 id="details-heading">Details</h2>' in html  # the rest of the page is still there
+    mug = client.get("/shop/acme/p/enamel-camp-mug").get_data(as_text=True)
+    assert "<p>A steel mug with an enamel coat.</p>" in mug and 'id="description-heading"' in mug
+
+
+def test_published_copy_renders_inert(sw_shop, client):
+    publish_draft(sw_shop, {"seo_title": f"Sweater {SCRIPT}", "meta_description": ATTRIBUTE_BREAKOUT,
+                            "highlights": [SCRIPT, "Wool"]}, "seo")
+    html = client.get(SWEATER).get_data(as_text=True)
+    assert SCRIPT not in html and ATTRIBUTE_BREAKOUT not in html
+    assert head_title(html) == "Sweater &lt;script&gt;alert(1)&lt;/script&gt;"
+    assert highlight_items(html) == ["&lt;script&gt;alert(1)&lt;/script&gt;", "Wool"]
+
+
+def test_the_description_writers_draft_reaches_page_and_api_once_approved(sw_shop, client):
+    answer = ("DESCRIPTION:\nA soft merino wool crew sweater for cold days.\nHIGHLIGHTS:\n- Merino wool\n"
+              "- Sizes S, M and L\nSEO TITLE: Merino Crew Sweater in soft wool\n"
+              "META DESCRIPTION: A soft merino wool crew sweater.")
+    use_fake_models(sw_shop.app, text=FakeTextBackend(lambda request: answer, model="fake-writer"))
+    sw_shop.enable("description_writer")
+    job_id = sw_shop.state.jobs.enqueue(sw_shop.id, "description_writer.generate", {"all": True})
+    sw_shop.state.jobs.run_pending()
+    assert sw_shop.state.jobs.get(sw_shop.id, job_id).status == "succeeded"
+    [draft] = drafts.pending(sw_shop.state, sw_shop.id)
+    drafts.publish(sw_shop.state, sw_shop.id, draft.id, "user:owner@example.com", override=True)
+    content = draft.content
+    assert {"seo_title", "meta_description", "highlights"} <= set(content)  # every field the plugin can publish
+    for theme in THEMES:
+        use_theme(sw_shop, theme)
+        html = client.get(SWEATER).get_data(as_text=True)
+        assert head_title(html) == content["seo_title"] and meta_description(html) == content["meta_description"]
+        assert highlight_items(html) == content["highlights"] and len(content["highlights"]) >= 2
+        assert_no_copy_in_details(html)
+    # a headless shop reads the same texts from the product's JSON, under attributes
+    key = sw_shop.api_key("read:catalog")
+    api = client.get(f"/api/v1/products/{draft.product_id}", headers={"Authorization": f"Bearer {key}"}).json
+    assert api["attributes"]["seo"] == {"title": content["seo_title"], "meta_description": content["meta_description"]}
+    assert api["attributes"]["highlights"] == content["highlights"]

@@ -27,7 +27,8 @@ from shopwright.host.models import AdminUser, Shop
 from shopwright.host.shops import check_password
 from shopwright.host.state import current_state
 
-WRONG = "That shop, email and password do not match an account."
+WRONG = "That email and password do not match an account."
+WRONG_WITH_SHOP = "That shop, email and password do not match an account."  # when the page asks for the shop
 LOCKED = "Too many failed sign-in attempts. Wait {minutes} and try again."
 THROTTLED = "Too many failed sign-in attempts from your network. Try again later."
 UNDER_ATTACK = ("This account is under attack: many failed sign-ins from other addresses. While that lasts, "
@@ -55,8 +56,9 @@ def _dummy_hash() -> str:
     return generate_password_hash("not a password of anyone")
 
 
-def attempt(shop_slug: str, email: str, password: str, ip: str) -> LoginOutcome:
-    """Sign in, or say why not; the same steps and answers whether or not the account exists."""
+def attempt(shop_slug: str, email: str, password: str, ip: str, *, shop_asked: bool = False) -> LoginOutcome:
+    """Sign in, or say why not; the same steps and answers whether or not the account exists.
+    A wrong guess is told in terms of the fields on the page: the shop only when `shop_asked`."""
     guard = throttle()
     named = (shop_slug.strip(), email.strip().lower())
     if not guard.address_attempt(ip):
@@ -81,7 +83,7 @@ def attempt(shop_slug: str, email: str, password: str, ip: str) -> LoginOutcome:
         attacks.record_failure(current_state().db, account, ip)
     if guard.failed(named, ip):
         return _locked(guard, named, minutes=math.ceil(guard.lock_minutes))
-    return LoginOutcome(None, message=WRONG, status=401)
+    return LoginOutcome(None, message=WRONG_WITH_SHOP if shop_asked else WRONG, status=401)
 
 
 def _locked(guard: LoginThrottle, named: tuple[str, str], minutes: int) -> LoginOutcome:
@@ -126,7 +128,8 @@ def login():
         form.shop.data, form.next.data = single_shop or "", target or ""
     if not form.validate_on_submit():
         return _login_page(form, single_shop, slugs, status=422 if request.method == "POST" else 200)
-    outcome = attempt(form.shop.data, form.email.data, form.password.data, request.remote_addr or "unknown")
+    outcome = attempt(form.shop.data, form.email.data, form.password.data, request.remote_addr or "unknown",
+                      shop_asked=single_shop is None)
     if outcome.user_id is None:
         return _login_page(form, single_shop, slugs, error=outcome.message, status=outcome.status)
     session.clear()  # a new session: nothing from before the sign-in survives, CSRF token included

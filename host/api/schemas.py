@@ -233,7 +233,10 @@ class ProductOut(Schema):
     vendor = fields.String()
     category = fields.String()
     tags = fields.List(fields.String())
-    attributes = fields.Dict()
+    attributes = fields.Dict(metadata={"description": (
+        "the product's facts (strings, numbers, lists of strings), plus the copy published from approved drafts: "
+        "seo ({title, meta_description}: for <title> and <meta name=description>) and highlights (a list of "
+        "short strings)")})
     images = fields.List(fields.String())
     status = fields.String()
     price = _money_out("lowest variant price", allow_none=True)

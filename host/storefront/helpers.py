@@ -6,6 +6,7 @@ context, exactly like `widget()`, so a theme writes `product_url(product)`, not 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -152,13 +153,58 @@ def product_images(product: dict) -> list[dict[str, str]]:
     return images
 
 
+#: Attribute keys that hold copy published from a draft (`host.drafts`), not facts about the
+#: product: `seo` ({"title", "meta_description"}) and `highlights` (a list of short strings).
+#: The product page shows them in its <title>, its meta description and a list, never as rows.
+COPY_ATTRIBUTES = frozenset({"seo", "highlights"})
+
+
 def attribute_rows(product: dict) -> list[tuple[str, str]]:
-    """Attributes as (label, text) rows: `capacity_ml: 350` → `("Capacity ml", "350")`."""
+    """Attributes as (label, text) rows: `capacity_ml: 350` → `("Capacity ml", "350")`. Published
+    copy (`COPY_ATTRIBUTES`) and empty values are left out."""
     rows = []
     for key, value in (product.get("attributes") or {}).items():
-        text = ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
-        rows.append((str(key).replace("_", " ").strip().capitalize(), text))
+        text = _attribute_text(value)
+        if key not in COPY_ATTRIBUTES and text:
+            rows.append((_label(key), text))
     return rows
+
+
+def _label(key: Any) -> str:
+    return str(key).replace("_", " ").strip().capitalize()
+
+
+def _attribute_text(value: Any) -> str:
+    """A value as a shopper reads it: a list as `a, b`, a mapping as `Key: value; Key: value`."""
+    if isinstance(value, dict):
+        return "; ".join(f"{_label(k)}: {text}" for k, v in value.items() if (text := _attribute_text(v)))
+    if isinstance(value, list | tuple):
+        return ", ".join(text for v in value if (text := _attribute_text(v)))
+    return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True)
+class PublishedCopy:
+    """What approving a draft published for a product, beside its description (all may be empty)."""
+
+    seo_title: str = ""
+    meta_description: str = ""
+    highlights: tuple[str, ...] = ()
+
+
+def published_copy(product: dict) -> PublishedCopy:
+    """The product's published SEO title, meta description and highlights, from `attributes`."""
+    attributes = product.get("attributes") or {}
+    seo = attributes.get("seo") if isinstance(attributes.get("seo"), dict) else {}
+    raw = attributes.get("highlights")
+    items = raw.splitlines() if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    return PublishedCopy(
+        seo_title=_one_line(seo.get("title")), meta_description=_one_line(seo.get("meta_description")),
+        highlights=tuple(text for text in (_one_line(item) for item in items) if text))
+
+
+def _one_line(value: Any) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
 
 
 def stock_label(quantity: int | None, low: int = 5) -> str:
@@ -183,7 +229,7 @@ def template_globals(state, static: StaticFiles) -> dict[str, Any]:
         "theme_static": static.url,
         # values
         "money": money, "compare_at": compare_at, "product_images": product_images,
-        "attribute_rows": attribute_rows, "stock_label": stock_label, "stars": stars,
+        "attribute_rows": attribute_rows, "published_copy": published_copy, "stock_label": stock_label, "stars": stars,
         # plugins (widget() is added by the host itself)
         "slot": slot_global(state),
     }

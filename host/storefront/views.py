@@ -15,7 +15,7 @@ from shopwright.host.models import Shop
 from shopwright.host.serialize import product_dict
 from shopwright.host.shopcache import PublicShop
 from shopwright.host.storefront import catalog
-from shopwright.host.storefront.helpers import attribute_rows, product_images
+from shopwright.host.storefront.helpers import attribute_rows, product_images, published_copy
 from shopwright.host.storefront.pagination import Page, PageOutOfRange, page_number
 from shopwright.host.storefront.sanitize import clean_html, plain_text
 from shopwright.host.themes import DEFAULT_THEME
@@ -116,11 +116,14 @@ def product(slug: str, handle: str):
         raise NotInShop(shop, "product")
     item = product_dict(row)
     categories = _storefront().categories.of(shop.id)
+    copy = published_copy(item)  # a published draft's SEO texts and highlights, when there are any
     return render(
         shop, "product.html", product=item,
         reviews=catalog.review_summary(engine, shop.id, row.id),
         images=product_images(item), attributes=attribute_rows(item),
-        description=clean_html(item["description_html"]), summary=plain_text(item["description_html"]),
+        description=clean_html(item["description_html"]),
+        summary=copy.meta_description or plain_text(item["description_html"]),
+        seo_title=copy.seo_title, highlights=list(copy.highlights),
         category=catalog.find_category(categories, catalog.slugify(item["category"] or "")),
     )
 
