@@ -17,7 +17,7 @@ from sqlalchemy import select
 from shopwright.host.models import PluginState
 from shopwright.host.pluginmeta import PERMISSIONS
 from shopwright.host.plugins import InstalledPlugin, PluginRegistry
-from shopwright.host.settings import SettingsError, load_settings, loaded_settings, schema_problem
+from shopwright.host.settings import SettingsError, load_settings, loaded_settings
 
 log = logging.getLogger("shopwright.lifecycle")
 
@@ -231,4 +231,4 @@ class Lifecycle:
 def _why_not_runnable(plugin: InstalledPlugin) -> str | None:
     if plugin.load_error:
         return plugin.load_error
-    return plugin.meta.incompatibility() or schema_problem(plugin.meta)
+    return plugin.meta.incompatibility()

@@ -28,6 +28,7 @@ import pluggy
 
 from shopwright.host import hookspecs
 from shopwright.host.pluginmeta import PluginMeta, PluginMetaError
+from shopwright.host.settings import schema_problem
 
 ENTRY_POINT_GROUP = "shopwright.plugins"
 log = logging.getLogger("shopwright.plugins")
@@ -98,6 +99,8 @@ class PluginRegistry:
             return
         self.plugins[plugin.name] = plugin
         self._found[plugin.name] = len(self._found)
+        if plugin.loadable:  # a settings schema that cannot round-trip through storage is refused here, once
+            plugin.load_error = schema_problem(plugin.meta)
         if plugin.loadable:
             self._register(plugin)
 

@@ -16,6 +16,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
+OWNER_EMAIL = "owner@acme.example"
+OWNER_PASSWORD = "correct horse battery"
+
+
+def sign_in(page, base: str, password: str = OWNER_PASSWORD, email: str = OWNER_EMAIL) -> None:
+    """Sign in to the admin at `base` through its login form, as a person does."""
+    page.goto(base + "/admin/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 @contextmanager
 def live_server(app) -> Iterator[str]:
     """Serve `app` on a free loopback port; yields its base URL."""

@@ -16,13 +16,14 @@ from playwright.sync_api import expect
 from shopwright import PluginMeta, hookimpl
 from shopwright.host.models import GeneratedContent, Product
 from shopwright.host.testing import add_fixture_shop
+from tests import browser_kit
 from tests.browser_kit import live_server
 from tests.csp_watch import settle, watch_csp
 
 pytestmark = pytest.mark.browser
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "shopwright-low-stock"
-PASSWORD = "correct horse battery"
+PASSWORD = browser_kit.OWNER_PASSWORD
 BAD_PRODUCTS = (
     "handle,title,sku,price,inventory_qty\n"
     "good-one,Good One,G-1,10.00,3\n"
@@ -73,10 +74,7 @@ def owner(sw_app_factory, example_plugin):
 
 
 def sign_in(page, base: str) -> None:
-    page.goto(base + "/admin/login")
-    page.get_by_label("Email").fill("owner@acme.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    browser_kit.sign_in(page, base)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Dashboard")
 
 

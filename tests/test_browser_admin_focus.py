@@ -9,11 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from shopwright.host.testing import add_fixture_shop
-from tests.browser_kit import live_server
+from tests.browser_kit import OWNER_PASSWORD, live_server, sign_in
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
+PASSWORD = OWNER_PASSWORD
 
 #: The focused element's ring (its outline, else a box-shadow's spread) and the first opaque
 #: background behind it: the parent's for a ring drawn outside the element, its own for one inside.
@@ -97,13 +97,6 @@ def owner(sw_app_factory):
     shop.add_user("owner@acme.example", PASSWORD, role="owner")
     shop.api_key("read:catalog", name="Shop front")
     return shop
-
-
-def sign_in(page, base: str, password: str = PASSWORD) -> None:
-    page.goto(base + "/admin/login")
-    page.get_by_label("Email").fill("owner@acme.example")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_tabbing_through_the_admin_shows_a_clear_focus_ring(page, owner):

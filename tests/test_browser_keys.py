@@ -13,12 +13,12 @@ from playwright.sync_api import expect
 
 from shopwright.host.api.auth import key_usage
 from shopwright.host.testing import add_fixture_shop
-from tests.browser_kit import live_server
+from tests.browser_kit import OWNER_PASSWORD, live_server, sign_in
 from tests.csp_watch import settle, watch_csp
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
+PASSWORD = OWNER_PASSWORD
 
 
 @pytest.fixture
@@ -35,13 +35,6 @@ def api_status(base: str, key: str) -> int:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
-
-
-def sign_in(page, base: str, password: str = PASSWORD) -> None:
-    page.goto(base + "/admin/login")
-    page.get_by_label("Email").fill("owner@acme.example")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_owner_revokes_a_key_from_the_shop_settings_page(shop, page):
