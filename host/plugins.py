@@ -100,7 +100,7 @@ class PluginRegistry:
         self.plugins[plugin.name] = plugin
         self._found[plugin.name] = len(self._found)
         if plugin.loadable:  # a settings schema that cannot round-trip through storage is refused here, once
-            plugin.load_error = schema_problem(plugin.meta)
+            plugin.load_error = schema_problem(plugin.meta) or ""
         if plugin.loadable:
             self._register(plugin)
 
